@@ -1,0 +1,117 @@
+import path from 'node:path';
+import type http from 'node:http';
+import express, { type Express } from 'express';
+import session from 'express-session';
+import './session/session-data';
+import type { AppConfig } from './config/load';
+import type { Clock } from './lib/clock';
+import type { Logger } from './lib/logger';
+import type { PasswordHasher } from './auth/password';
+import type { UsersRepository } from './auth/users';
+import { authRoutes } from './auth/routes';
+import { enforceAbsoluteLifetime } from './auth/guards';
+import { createFortellisProxy } from './fortellis/proxy';
+import type { SubscriptionsClient } from './fortellis/subscriptions';
+import type { TokenProvider } from './fortellis/token-provider';
+import { apiRoutes } from './http/api-routes';
+import { loginCsrf, refuseCrossSite } from './http/csrf';
+import { errorHandler } from './http/error-handler';
+import { notFound } from './http/errors';
+import { pageRoutes } from './http/page-routes';
+import { requestContext } from './http/request-context';
+import { noStore, securityHeaders } from './http/security-headers';
+import { createViews } from './http/views';
+
+/** The session store the app needs: an express-session store that can also end all of a user's sessions. */
+export type AppSessionStore = session.Store & { destroyUserSessions(userId: string): Promise<number> };
+
+export interface AppDependencies {
+  config: AppConfig;
+  logger: Logger;
+  clock: Clock;
+  users: UsersRepository;
+  passwords: PasswordHasher;
+  sessionStore: AppSessionStore;
+  tokens: TokenProvider;
+  subscriptions: SubscriptionsClient;
+  /** Keep-alive agent for proxied API calls. */
+  upstreamAgent: http.Agent;
+}
+
+export const PUBLIC_DIR = path.resolve(__dirname, '../public');
+
+/**
+ * Builds the Express app from its dependencies. No environment reads and no listening here: server.ts
+ * builds the real dependencies, tests build fakes and run the app in-process.
+ */
+export function createApp(deps: AppDependencies): Express {
+  const { config, logger, clock } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('query parser', 'simple');
+
+  const views = createViews({
+    globals: { simulatorMode: config.simulator.enabled, appName: 'Fortellis BFF' },
+    cache: config.nodeEnv !== 'development',
+  });
+  const timeouts = { idleTimeoutMs: config.session.idleTimeoutMs, absoluteTimeoutMs: config.session.absoluteTimeoutMs };
+
+  app.use(requestContext({ logger, quietPrefixes: ['/public/', '/healthz', '/readyz', '/metrics'] }));
+  app.use(securityHeaders({ https: config.session.cookieSecure }));
+  app.use('/public', express.static(PUBLIC_DIR, { index: false, maxAge: '1h', fallthrough: false }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.use(noStore);
+  app.use(refuseCrossSite(config.publicUrl));
+  app.use(
+    session({
+      name: config.session.cookieName,
+      secret: config.session.secrets,
+      store: deps.sessionStore,
+      resave: false,
+      saveUninitialized: false,
+      rolling: false,
+      unset: 'destroy',
+      // No maxAge: a browser-session cookie. The server enforces the idle timeout (store TTL) and the
+      // absolute lifetime, so the cookie never needs re-sending.
+      cookie: { httpOnly: true, sameSite: 'lax', secure: config.session.cookieSecure, path: '/' },
+    }),
+  );
+  app.use(enforceAbsoluteLifetime(timeouts, clock));
+
+  app.use(
+    authRoutes({
+      users: deps.users,
+      passwords: deps.passwords,
+      views,
+      clock,
+      logger,
+      loginCsrf: loginCsrf({
+        secret: config.session.secrets[0]!,
+        cookieName: config.session.cookieSecure ? '__Host-fbff.login' : 'fbff.login',
+        secure: config.session.cookieSecure,
+      }),
+      cookie: { name: config.session.cookieName, secure: config.session.cookieSecure },
+      demoHint: config.simulator.enabled ? { username: 'demo', password: 'demo-password' } : undefined,
+    }),
+  );
+  app.use(pageRoutes({ views, subscriptions: deps.subscriptions, logger }));
+
+  const proxy = createFortellisProxy({
+    apiBaseUrl: config.fortellis.apiBaseUrl,
+    timeoutMs: config.proxy.timeoutMs,
+    bodyLimitBytes: config.proxy.bodyLimitBytes,
+    allowedPaths: config.proxy.allowedPaths,
+    tokens: deps.tokens,
+    agent: deps.upstreamAgent,
+  });
+  app.use('/api', apiRoutes({ proxy, timeouts, clock }));
+
+  app.use((_req, _res, next) => next(notFound()));
+  app.use(errorHandler({ logger, views }));
+  return app;
+}

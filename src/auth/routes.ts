@@ -1,0 +1,94 @@
+import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Clock } from '../lib/clock';
+import type { Logger } from '../lib/logger';
+import type { Views } from '../http/views';
+import { newCsrfToken, requireSessionCsrfToken, type LoginCsrf } from '../http/csrf';
+import type { PasswordHasher } from './password';
+import { authenticate } from './sign-in';
+import type { UsersRepository } from './users';
+import { isSignedIn } from './guards';
+
+export interface AuthRoutesOptions {
+  users: UsersRepository;
+  passwords: PasswordHasher;
+  views: Views;
+  loginCsrf: LoginCsrf;
+  clock: Clock;
+  logger: Logger;
+  cookie: { name: string; secure: boolean };
+  /** Shown on the sign-in page in simulator mode only. */
+  demoHint?: { username: string; password: string };
+}
+
+// Strings only, with sane limits: arrays, objects or 10 kB usernames are a failed sign-in, never a 500.
+const loginSchema = z.object({
+  username: z.string().trim().min(1).max(254),
+  password: z.string().min(1).max(1024),
+});
+
+/** The app's own sign-in and sign-out. */
+export function authRoutes(options: AuthRoutesOptions): Router {
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
+
+  function renderLogin(res: Response, status: number, error?: string, username = '') {
+    res.status(status);
+    options.views.render(res, 'login', {
+      title: 'Sign in',
+      csrfToken: options.loginCsrf.issue(res),
+      error,
+      username,
+      demoHint: options.demoHint,
+    });
+  }
+
+  router.get('/login', (req, res) => {
+    if (isSignedIn(req)) return res.redirect(303, '/dashboard');
+    renderLogin(res, 200);
+  });
+
+  router.post('/login', form, async (req: Request, res: Response) => {
+    if (!options.loginCsrf.verify(req)) {
+      return renderLogin(res, 403, 'The sign-in form expired. Please try again.');
+    }
+    const parsed = loginSchema.safeParse(req.body);
+    if (!parsed.success) {
+      return renderLogin(res, 400, 'Enter your username and password.');
+    }
+    const { username, password } = parsed.data;
+    const user = await authenticate(options.users, options.passwords, username, password);
+    if (!user) {
+      options.logger.info({ event: 'auth.sign-in.failed', requestId: res.locals.requestId }, 'sign-in failed');
+      return renderLogin(res, 401, 'Wrong username or password.', username.slice(0, 254));
+    }
+
+    // A new session id at sign-in defeats session fixation (OWASP Session Management Cheat Sheet).
+    await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
+    req.session.userId = user.id;
+    req.session.username = user.username;
+    req.session.subscriptionId = user.subscriptionId;
+    req.session.csrfToken = newCsrfToken();
+    req.session.signedInAt = options.clock.now();
+    await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
+    options.loginCsrf.clear(res);
+    options.logger.info({ event: 'auth.sign-in.succeeded', requestId: res.locals.requestId, userId: user.id }, 'signed in');
+    res.redirect(303, '/dashboard');
+  });
+
+  router.post('/logout', form, (req, res, next) => {
+    if (!isSignedIn(req)) return res.redirect(303, '/login');
+    requireSessionCsrfToken(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      const userId = req.session.userId;
+      req.session.destroy((destroyError) => {
+        if (destroyError) return next(destroyError);
+        res.clearCookie(options.cookie.name, { httpOnly: true, sameSite: 'lax', secure: options.cookie.secure, path: '/' });
+        options.logger.info({ event: 'auth.signed-out', requestId: res.locals.requestId, userId }, 'signed out');
+        res.redirect(303, '/login');
+      });
+    });
+  });
+
+  return router;
+}

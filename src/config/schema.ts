@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/**
+ * The environment, as one zod schema. Every variable here is documented in `.env.example` and the README's
+ * configuration table; rules that involve several variables live in `load.ts`.
+ */
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], {
+    error: 'must be true or false',
+  })
+  .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
+
+const port = z.coerce
+  .number({ error: 'must be a port number' })
+  .int('must be a whole number')
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535');
+
+const positiveInt = (what: string) =>
+  z.coerce.number({ error: `must be a number of ${what}` }).int(`must be a whole number of ${what}`).positive(`must be a positive number of ${what}`);
+
+const httpUrl = z
+  .string()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'http:' || url.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL')
+  // A trailing slash would make `${base}/path` produce `//path`.
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const databaseUrl = z
+  .string()
+  .refine((value) => /^sqlite:/.test(value) || /^postgres(ql)?:\/\//.test(value), 'must start with sqlite: or postgres://');
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  SIMULATOR_PORT: port.default(3001),
+  PUBLIC_URL: httpUrl.optional(),
+  SESSION_SECRET: z.string().optional(),
+  SESSION_IDLE_TIMEOUT_SECONDS: positiveInt('seconds').default(30 * 60),
+  SESSION_ABSOLUTE_TIMEOUT_SECONDS: positiveInt('seconds').default(12 * 60 * 60),
+  DATABASE_URL: databaseUrl.default('sqlite:./data/app.db'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  FORTELLIS_API_KEY: z.string().optional(),
+  FORTELLIS_API_SECRET: z.string().optional(),
+  FORTELLIS_ISSUER: httpUrl.default('https://identity.fortellis.io/oauth2/aus1p1ixy7YL8cMq02p7'),
+  FORTELLIS_API_BASE_URL: httpUrl.default('https://api.fortellis.io'),
+  FORTELLIS_SUBSCRIPTIONS_URL: httpUrl.default('https://subscriptions.fortellis.io'),
+  FORTELLIS_SCOPE: z.string().min(1).default('anonymous'),
+  FORTELLIS_SIMULATOR: booleanFlag.optional(),
+  FORTELLIS_TOKEN_TIMEOUT_MS: positiveInt('milliseconds').default(5000),
+  SIMULATOR_CLIENT_ID: z.string().min(1).optional(),
+  SIMULATOR_CLIENT_SECRET: z.string().min(1).optional(),
+  IMPLICIT_REDIRECT_URI: httpUrl.optional(),
+  PROXY_ALLOWED_PATHS: z.string().optional(),
+  PROXY_TIMEOUT_MS: positiveInt('milliseconds').default(10000),
+  PROXY_BODY_LIMIT_BYTES: positiveInt('bytes').default(1024 * 1024),
+  TOKEN_REFRESH_SKEW_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(0, 'must not be negative')
+    .default(60),
+  TRUST_PROXY: z.string().default('false'),
+  COOKIE_SECURE: z.enum(['auto', 'true', 'false'], { error: 'must be auto, true or false' }).default('auto'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely, Migrator, SqliteDialect, type Dialect } from 'kysely';
+import type { Database } from './schema';
+import { migrationProvider } from './migrations';
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  kind: DatabaseKind;
+  close(): Promise<void>;
+}
+
+/** `sqlite:./data/app.db`, `sqlite:/abs/file.db` or `sqlite::memory:` → a file name for better-sqlite3. */
+export function sqliteFilename(url: string): string {
+  const rest = url.replace(/^sqlite:(\/\/)?/, '');
+  return rest === ':memory:' || rest === '' ? ':memory:' : rest;
+}
+
+function sqliteDialect(url: string): Dialect {
+  // Loaded here so that a PostgreSQL deployment never needs the native SQLite module.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const BetterSqlite3 = require('better-sqlite3') as typeof import('better-sqlite3');
+  const filename = sqliteFilename(url);
+  if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
+  const database = new BetterSqlite3(filename);
+  // WAL lets readers and the writer work at once; busy_timeout rides out a second process writing.
+  database.pragma('journal_mode = WAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('synchronous = NORMAL');
+  return new SqliteDialect({ database });
+}
+
+function postgresDialect(url: string): Dialect {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PostgresDialect } = require('kysely') as typeof import('kysely');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Pool } = require('pg') as { Pool: new (options: object) => unknown };
+  return new PostgresDialect({ pool: new Pool({ connectionString: url, max: 10 }) as never });
+}
+
+/** Opens the database named by DATABASE_URL and brings its schema up to date. */
+export async function openDatabase(url: string): Promise<OpenDatabase> {
+  const kind: DatabaseKind = url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
+  const db = new Kysely<Database>({ dialect: kind === 'sqlite' ? sqliteDialect(url) : postgresDialect(url) });
+  await migrateToLatest(db);
+  return { db, kind, close: () => db.destroy() };
+}
+
+/**
+ * Runs pending migrations. Kysely's migrator takes a lock (an advisory lock on PostgreSQL), so several
+ * instances starting at once apply each migration exactly once.
+ */
+export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,14 @@
+import 'express-session';
+
+/** What the server keeps about a signed-in browser. Nothing from Fortellis but the Subscription-Id. */
+declare module 'express-session' {
+  interface SessionData {
+    userId: string;
+    username: string;
+    subscriptionId: string;
+    /** Synchronizer token for unsafe requests (OWASP CSRF cheat sheet). */
+    csrfToken: string;
+    /** When the user signed in: the absolute lifetime counts from here. */
+    signedInAt: number;
+  }
+}

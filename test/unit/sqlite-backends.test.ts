@@ -1,0 +1,19 @@
+import { UsersRepository } from '../../src/auth/users';
+import { openDatabase } from '../../src/db/database';
+import { DatabaseSessionStore } from '../../src/session/database-store';
+import { FakeClock } from '../support/fake-clock';
+import { describeSessionStoreContract } from '../support/contracts/session-store.contract';
+import { describeUsersRepositoryContract } from '../support/contracts/users-repository.contract';
+
+describeUsersRepositoryContract('SQLite', async () => {
+  const clock = new FakeClock();
+  const database = await openDatabase('sqlite::memory:');
+  return { users: new UsersRepository(database.db, clock), clock, close: () => database.close() };
+});
+
+describeSessionStoreContract('SQLite', async () => {
+  const clock = new FakeClock();
+  const ttlMs = 30 * 60_000;
+  const database = await openDatabase('sqlite::memory:');
+  return { store: new DatabaseSessionStore({ db: database.db, clock, ttlMs }), clock, ttlMs, close: () => database.close() };
+});
