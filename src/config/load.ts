@@ -1,11 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { envSchema, type Env } from './schema';
 import { parseAllowedPaths, type PathRule } from '../fortellis/path-policy';
-
-/** The simulator's demo client; the simulator module re-exports the same values. */
-export const SIMULATOR_DEFAULT_CLIENT_ID = 'simulator-api-key';
-export const SIMULATOR_DEFAULT_CLIENT_SECRET = 'simulator-api-secret';
-export const SIMULATOR_ISSUER_PATH = '/oauth2/aus-simulator';
+import { SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET, SIMULATOR_ISSUER_PATH } from '../simulator/constants';
 
 const MIN_SECRET_BYTES = 32;
 

@@ -37,7 +37,6 @@ export function pageRoutes(options: PageRoutesOptions): Router {
       subscriptionId,
       dealerName,
       dealerProblem,
-      csrfToken: req.session.csrfToken,
     });
   });
 

@@ -20,7 +20,15 @@ export function createViews(options: ViewsOptions): Views {
   const eta = new Eta({ views: VIEWS_DIR, cache: options.cache ?? true, autoEscape: true });
   return {
     render(res, name, data = {}) {
-      const html = eta.render(name, { ...options.globals, ...res.locals, ...data });
+      const session = res.req.session;
+      const html = eta.render(name, {
+        ...options.globals,
+        requestId: res.locals.requestId,
+        // The layout's navigation and sign-out form.
+        signedInAs: session?.userId ? session.username : undefined,
+        sessionCsrfToken: session?.csrfToken,
+        ...data,
+      });
       res.type('html').send(html);
     },
   };

@@ -2,12 +2,13 @@ import type { Express } from 'express';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../src/app';
-import { loadConfig, pointAtSimulator, SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET, type AppConfig } from '../../src/config/load';
+import { loadConfig, pointAtSimulator, type AppConfig } from '../../src/config/load';
+import { SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET, startSimulator, type RunningSimulator } from '../../src/simulator';
 import { buildDependencies, type BuiltDependencies } from '../../src/dependencies';
 import { createPasswordHasher } from '../../src/auth/password';
 import { ensureDemoUser, DEMO_USER } from '../../src/auth/demo-users';
 import { createLogger } from '../../src/lib/logger';
-import { startSimulator, type RunningSimulator } from '../../src/simulator';
+
 import { FakeClock } from './fake-clock';
 import { LogCapture } from './log-capture';
 

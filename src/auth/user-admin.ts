@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import type { PasswordHasher } from './password';
+import { passwordSchema, subscriptionIdSchema, usernameSchema, type User, type UsersRepository } from './users';
+
+/** Whatever can end all of a user's sessions (every session store can). */
+export interface SessionTerminator {
+  destroyUserSessions(userId: string): Promise<number>;
+}
+
+export class UserInputError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+    this.name = 'UserInputError';
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new UserInputError(result.error.issues.map((issue) => `${field} ${issue.message}`));
+  return result.data;
+}
+
+/**
+ * Managing the app's users (the CLI today, admin pages later). Changes that take access away end the
+ * user's sessions at once, so a removed or deactivated user is out at their next request.
+ */
+export class UserAdministration {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly passwords: PasswordHasher,
+    private readonly sessions: SessionTerminator,
+  ) {}
+
+  async add(input: { username: string; password: string; subscriptionId: string }): Promise<User> {
+    const problems: string[] = [];
+    const check = <T>(schema: z.ZodType<T>, value: unknown, field: string): T | undefined => {
+      try {
+        return parse(schema, value, field);
+      } catch (error) {
+        problems.push(...(error as UserInputError).problems);
+        return undefined;
+      }
+    };
+    const username = check(usernameSchema, input.username, 'username');
+    const password = check(passwordSchema, input.password, 'password');
+    const subscriptionId = check(subscriptionIdSchema, input.subscriptionId, 'Subscription-Id');
+    if (problems.length > 0) throw new UserInputError(problems);
+    return this.users.create({ username: username!, passwordHash: await this.passwords.hash(password!), subscriptionId: subscriptionId! });
+  }
+
+  list(): Promise<User[]> {
+    return this.users.list();
+  }
+
+  /** Removes the user and ends their sessions; false when there was no such user. */
+  async remove(username: string): Promise<boolean> {
+    const user = await this.users.findByUsername(username);
+    if (!user) return false;
+    await this.users.remove(username);
+    await this.sessions.destroyUserSessions(user.id);
+    return true;
+  }
+
+  /** Sessions hold the Subscription-Id they signed in with, so they end and the user signs in again. */
+  async setSubscription(username: string, subscriptionId: string): Promise<boolean> {
+    return this.changeAndEndSessions(username, () => this.users.setSubscription(username, parse(subscriptionIdSchema, subscriptionId, 'Subscription-Id')));
+  }
+
+  async setPassword(username: string, password: string): Promise<boolean> {
+    const hash = await this.passwords.hash(parse(passwordSchema, password, 'password'));
+    return this.changeAndEndSessions(username, () => this.users.setPasswordHash(username, hash));
+  }
+
+  async setActive(username: string, active: boolean): Promise<boolean> {
+    if (active) return this.users.setActive(username, true);
+    return this.changeAndEndSessions(username, () => this.users.setActive(username, false));
+  }
+
+  private async changeAndEndSessions(username: string, change: () => Promise<boolean>): Promise<boolean> {
+    const user = await this.users.findByUsername(username);
+    if (!user || !(await change())) return false;
+    await this.sessions.destroyUserSessions(user.id);
+    return true;
+  }
+}

@@ -1,0 +1,62 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { createAssetsRouter } from './assets';
+import { FaultValidationError, type Fault, type FaultInput } from './faults';
+import type { SimulatorStats } from './stats';
+
+/** The simulator operations the control endpoints expose (the `Simulator` object provides them). */
+export interface SimulatorControls {
+  stats(): SimulatorStats;
+  resetStats(): void;
+  addFault(input: FaultInput): Fault;
+  faults(): Fault[];
+  clearFaults(): void;
+  expireTokens(): { expiredBefore: string; tokensExpired: number };
+}
+
+/**
+ * `/__simulator/...`: test and demo controls, plus the sign-in page's stylesheet. Nothing here exists in
+ * Fortellis; the simulator only ever listens on loopback or in a local compose network.
+ */
+export function createControlRouter(controls: SimulatorControls): Router {
+  const router = Router();
+  router.use('/assets', createAssetsRouter());
+  router.use(express.json({ limit: '16kb' }));
+
+  router.get('/stats', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json(controls.stats());
+  });
+  router.post('/stats/reset', (_req, res) => {
+    controls.resetStats();
+    res.status(204).end();
+  });
+
+  router.get('/faults', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ faults: controls.faults() });
+  });
+  router.post('/faults', (req, res) => {
+    try {
+      res.status(201).json(controls.addFault(req.body as FaultInput));
+    } catch (error) {
+      if (!(error instanceof FaultValidationError)) throw error;
+      res.status(400).json({ error: 'invalid_fault', message: error.message });
+    }
+  });
+  router.delete('/faults', (_req, res) => {
+    controls.clearFaults();
+    res.status(204).end();
+  });
+
+  router.post('/expire-tokens', (_req, res) => {
+    res.json(controls.expireTokens());
+  });
+
+  router.use((_req, res) => {
+    res.status(404).json({ error: 'not_found', message: 'No simulator control at this path.' });
+  });
+  router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const status = (error as { status?: unknown }).status;
+    if (typeof status !== 'number' || status < 400 || status >= 500) return next(error);
+    res.status(status).json({ error: 'invalid_request', message: 'The request body must be a JSON object.' });
+  });
+  return router;
+}

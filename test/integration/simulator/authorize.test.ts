@@ -1,0 +1,150 @@
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { SIMULATOR_DEFAULT_CLIENT_ID } from '../../../src/simulator';
+import { startHarness, TEST_REDIRECT_URI, type SimulatorHarness } from './simulator-harness';
+
+const AUTHORIZE = '/oauth2/aus-simulator/v1/authorize';
+
+const validRequest = {
+  client_id: SIMULATOR_DEFAULT_CLIENT_ID,
+  response_type: 'token',
+  scope: 'openid',
+  redirect_uri: TEST_REDIRECT_URI,
+  state: 'state-7f3a',
+  nonce: 'nonce-91c2',
+};
+
+/** The fragment of a redirect's Location, parsed the way a correct client parses it. */
+function fragmentOf(location: string): URLSearchParams {
+  const url = new URL(location);
+  return new URLSearchParams(url.hash.slice(1));
+}
+
+describe('the simulated authorize endpoint (implicit-flow demo)', () => {
+  let h: SimulatorHarness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.running.close());
+
+  it('shows a Fortellis sign-in form with the demo account, carrying the request in hidden fields', async () => {
+    const response = await h.http().get(AUTHORIZE).query(validRequest);
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/html/);
+    expect(response.text).toContain('<form method="post" action="/oauth2/aus-simulator/v1/authorize">');
+    expect(response.text).toContain('dealer@example.com');
+    expect(response.text).toContain('fortellis');
+    for (const [name, value] of Object.entries(validRequest)) {
+      expect(response.text).toContain(`<input type="hidden" name="${name}" value="${value}">`);
+    }
+  });
+
+  it('sends the page under a CSP without inline script or style, allowing the form back to the app', async () => {
+    const response = await h.http().get(AUTHORIZE).query(validRequest);
+    const csp = response.headers['content-security-policy'];
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).toContain("form-action 'self' http://localhost:3000");
+    expect(response.text).not.toMatch(/<script|<style|style=/);
+    expect(response.text).toContain('href="/__simulator/assets/sim.css"');
+    const css = await h.http().get('/__simulator/assets/sim.css');
+    expect(css.status).toBe(200);
+    expect(css.headers['content-type']).toMatch(/^text\/css/);
+  });
+
+  it('escapes a hostile state in the page', async () => {
+    const state = '"><script>alert(1)</script>';
+    const response = await h.http().get(AUTHORIZE).query({ ...validRequest, state });
+    expect(response.text).not.toContain('<script>');
+    expect(response.text).toContain('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
+  });
+
+  it('shows an error page, never a redirect, for a redirect_uri that is not registered', async () => {
+    const response = await h.http().get(AUTHORIZE).query({ ...validRequest, redirect_uri: 'https://evil.example.com/' });
+    expect(response.status).toBe(400);
+    expect(response.headers.location).toBeUndefined();
+    expect(response.text).toContain('redirect_uri');
+    expect(response.text).not.toContain('evil.example.com');
+  });
+
+  it('shows an error page, never a redirect, for an unknown client_id', async () => {
+    const response = await h.http().get(AUTHORIZE).query({ ...validRequest, client_id: 'someone-else' });
+    expect(response.status).toBe(400);
+    expect(response.headers.location).toBeUndefined();
+  });
+
+  it.each([
+    ['response_type=code', { response_type: 'code' }, 'unsupported_response_type'],
+    ['a scope without openid', { scope: 'profile' }, 'invalid_scope'],
+    ['no nonce', { nonce: undefined }, 'invalid_request'],
+  ])('redirects back with the error and the state in the fragment for %s', async (_name, change, error) => {
+    const response = await h.http().get(AUTHORIZE).query({ ...validRequest, ...change });
+    expect(response.status).toBe(302);
+    expect(response.headers.location.startsWith(`${TEST_REDIRECT_URI}#`)).toBe(true);
+    const fragment = fragmentOf(response.headers.location);
+    expect(fragment.get('error')).toBe(error);
+    expect(fragment.get('error_description')).toEqual(expect.any(String));
+    expect(fragment.get('state')).toBe(validRequest.state);
+  });
+
+  it('re-renders the form with 401 and an error for a wrong password, keeping the escaped e-mail', async () => {
+    const response = await h
+      .http()
+      .post(AUTHORIZE)
+      .type('form')
+      .send({ ...validRequest, username: 'dealer@example.com"<b>', password: 'wrong' });
+    expect(response.status).toBe(401);
+    expect(response.text).toContain('role="alert"');
+    expect(response.text).toContain('value="dealer@example.com&quot;&lt;b&gt;"');
+    expect(response.headers.location).toBeUndefined();
+  });
+
+  it('refuses a form whose hidden redirect_uri was changed, without redirecting', async () => {
+    const response = await h
+      .http()
+      .post(AUTHORIZE)
+      .type('form')
+      .send({ ...validRequest, redirect_uri: 'https://evil.example.com/', username: 'dealer@example.com', password: 'fortellis' });
+    expect(response.status).toBe(400);
+    expect(response.headers.location).toBeUndefined();
+  });
+
+  it('redirects with the access token in a fragment that parses, and a token with nonce, sub and uid', async () => {
+    const response = await h
+      .http()
+      .post(AUTHORIZE)
+      .type('form')
+      .send({ ...validRequest, state: 'a b&c=d', username: 'Dealer@Example.com', password: 'fortellis' });
+    expect(response.status).toBe(302);
+    const fragment = fragmentOf(response.headers.location);
+    expect(Object.fromEntries(fragment)).toEqual({
+      access_token: expect.stringMatching(/^ey/),
+      token_type: 'Bearer',
+      expires_in: '3600',
+      scope: 'openid',
+      state: 'a b&c=d',
+    });
+    const { payload } = await jwtVerify(fragment.get('access_token')!, createRemoteJWKSet(new URL(`${h.running.issuer}/v1/keys`)), {
+      issuer: h.running.issuer,
+      audience: 'api_providers',
+      currentDate: new Date(h.clock.now()),
+    });
+    expect(payload).toMatchObject({
+      scp: ['openid'],
+      sub: 'dealer@example.com',
+      uid: expect.stringMatching(/^00u\w{17}$/),
+      nonce: validRequest.nonce,
+      cid: SIMULATOR_DEFAULT_CLIENT_ID,
+    });
+  });
+
+  it('accepts the implicit-flow token at the APIs too', async () => {
+    const response = await h
+      .http()
+      .post(AUTHORIZE)
+      .type('form')
+      .send({ ...validRequest, username: 'dealer@example.com', password: 'fortellis' });
+    const token = fragmentOf(response.headers.location).get('access_token')!;
+    const api = await h.http().get('/crm/cdk-crm/v1/leads/ping').set(h.apiHeaders(token));
+    expect(api.status).toBe(200);
+  });
+});

@@ -1,0 +1,149 @@
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { basicAuthorizationHeader, SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET } from '../../../src/simulator';
+import { startHarness, type SimulatorHarness } from './simulator-harness';
+
+const TOKEN_PATH = '/oauth2/aus-simulator/v1/token';
+const FORM = { grant_type: 'client_credentials', scope: 'anonymous' };
+
+describe('the simulated token endpoint (client credentials)', () => {
+  let h: SimulatorHarness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.running.close());
+  beforeEach(() => h.running.simulator.resetStats());
+
+  const basic = basicAuthorizationHeader(SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET);
+
+  it('issues a Bearer token for HTTP Basic credentials, marked not cacheable', async () => {
+    const response = await h.http().post(TOKEN_PATH).set('Authorization', basic).type('form').send(FORM);
+    expect(response.status).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.body).toEqual({
+      token_type: 'Bearer',
+      expires_in: 3600,
+      access_token: expect.stringMatching(/^ey[\w-]+\.[\w-]+\.[\w-]+$/),
+      scope: 'anonymous',
+    });
+  });
+
+  it('issues a JWT that verifies against its JWKS and carries exactly the Fortellis claims', async () => {
+    const accessToken = await h.token();
+    const jwks = createRemoteJWKSet(new URL(`${h.running.issuer}/v1/keys`));
+    const { payload, protectedHeader } = await jwtVerify(accessToken, jwks, {
+      issuer: h.running.issuer,
+      audience: 'api_providers',
+      currentDate: new Date(h.clock.now()),
+    });
+    const iat = Math.floor(h.clock.now() / 1000);
+    expect(protectedHeader).toEqual({ kid: expect.any(String), alg: 'RS256' });
+    expect(payload).toEqual({
+      ver: 1,
+      jti: expect.stringMatching(/^AT\./),
+      iss: `${h.running.url}/oauth2/aus-simulator`,
+      aud: 'api_providers',
+      iat,
+      exp: iat + 3600,
+      cid: SIMULATOR_DEFAULT_CLIENT_ID,
+      scp: ['anonymous'],
+      sub: SIMULATOR_DEFAULT_CLIENT_ID,
+    });
+  });
+
+  it('publishes its signing key as a JWKS with kid, use and alg', async () => {
+    const accessToken = await h.token();
+    const response = await h.http().get('/oauth2/aus-simulator/v1/keys');
+    expect(response.status).toBe(200);
+    expect(response.body.keys).toHaveLength(1);
+    expect(response.body.keys[0]).toMatchObject({
+      kty: 'RSA',
+      kid: decodeProtectedHeader(accessToken).kid,
+      use: 'sig',
+      alg: 'RS256',
+      n: expect.any(String),
+      e: 'AQAB',
+    });
+    expect(response.body.keys[0].d).toBeUndefined();
+  });
+
+  it('accepts a secret with ":", "%", "+", a space and non-ASCII when form-urlencoded before base64', async () => {
+    const secret = 's3:cr%t+ é';
+    const special = await startHarness({ clientId: 'key with space', clientSecret: secret });
+    try {
+      const response = await special
+        .http()
+        .post(TOKEN_PATH)
+        .set('Authorization', basicAuthorizationHeader('key with space', secret))
+        .type('form')
+        .send(FORM);
+      expect(response.status).toBe(200);
+      // The same secret base64'd without the form-urlencoding step is a different secret.
+      const raw = `Basic ${Buffer.from(`key with space:${secret}`).toString('base64')}`;
+      const refused = await special.http().post(TOKEN_PATH).set('Authorization', raw).type('form').send(FORM);
+      expect(refused.status).toBe(401);
+      expect(refused.body.error).toBe('invalid_client');
+    } finally {
+      await special.running.close();
+    }
+  });
+
+  it('accepts client_id and client_secret in the form body', async () => {
+    const response = await h
+      .http()
+      .post(TOKEN_PATH)
+      .type('form')
+      .send({ ...FORM, client_id: SIMULATOR_DEFAULT_CLIENT_ID, client_secret: SIMULATOR_DEFAULT_CLIENT_SECRET });
+    expect(response.status).toBe(200);
+  });
+
+  it('accepts every parameter in the query string with an empty body, as some sample apps send them', async () => {
+    const response = await h
+      .http()
+      .post(TOKEN_PATH)
+      .query({ ...FORM, client_id: SIMULATOR_DEFAULT_CLIENT_ID, client_secret: SIMULATOR_DEFAULT_CLIENT_SECRET });
+    expect(response.status).toBe(200);
+    expect(response.body.token_type).toBe('Bearer');
+  });
+
+  it('refuses a wrong secret with 401 invalid_client and a Basic challenge', async () => {
+    const response = await h
+      .http()
+      .post(TOKEN_PATH)
+      .set('Authorization', basicAuthorizationHeader(SIMULATOR_DEFAULT_CLIENT_ID, 'wrong'))
+      .type('form')
+      .send(FORM);
+    expect(response.status).toBe(401);
+    expect(response.headers['www-authenticate']).toMatch(/^Basic/);
+    expect(response.body).toEqual({ error: 'invalid_client', error_description: expect.any(String) });
+  });
+
+  it('refuses a request without any client credentials with 401 invalid_client', async () => {
+    const response = await h.http().post(TOKEN_PATH).type('form').send(FORM);
+    expect(response.status).toBe(401);
+    expect(response.body.error).toBe('invalid_client');
+  });
+
+  it('refuses a grant type other than client_credentials with 400 unsupported_grant_type', async () => {
+    const response = await h.http().post(TOKEN_PATH).set('Authorization', basic).type('form').send({ grant_type: 'password', scope: 'anonymous' });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toBe('unsupported_grant_type');
+  });
+
+  it('refuses a request without scope with 400 invalid_scope, as Fortellis does', async () => {
+    const response = await h.http().post(TOKEN_PATH).set('Authorization', basic).type('form').send({ grant_type: 'client_credentials' });
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ error: 'invalid_scope', error_description: expect.stringContaining('anonymous') });
+  });
+
+  it('refuses any scope but "anonymous" with 400 invalid_scope', async () => {
+    const response = await h.http().post(TOKEN_PATH).set('Authorization', basic).type('form').send({ grant_type: 'client_credentials', scope: 'openid' });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toBe('invalid_scope');
+  });
+
+  it('counts every token request, failed ones included', async () => {
+    await h.http().post(TOKEN_PATH).type('form').send(FORM);
+    await h.token();
+    expect(h.running.simulator.stats()).toMatchObject({ tokenRequests: 2, tokensIssued: 1 });
+  });
+});
