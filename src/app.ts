@@ -21,6 +21,7 @@ import { pageRoutes } from './http/page-routes';
 import { requestContext } from './http/request-context';
 import { noStore, securityHeaders } from './http/security-headers';
 import { createViews } from './http/views';
+import { RecentActivity } from './session/recent-activity';
 
 /** The session store the app needs: an express-session store that can also end all of a user's sessions. */
 export type AppSessionStore = session.Store & { destroyUserSessions(userId: string): Promise<number> };
@@ -109,7 +110,7 @@ export function createApp(deps: AppDependencies): Express {
     tokens: deps.tokens,
     agent: deps.upstreamAgent,
   });
-  app.use('/api', apiRoutes({ proxy, timeouts, clock }));
+  app.use('/api', apiRoutes({ proxy, timeouts, clock, activity: new RecentActivity() }));
 
   app.use((_req, _res, next) => next(notFound()));
   app.use(errorHandler({ logger, views }));

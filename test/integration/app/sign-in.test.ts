@@ -176,7 +176,10 @@ describe('pages and /api/me', () => {
       subscriptionId: 'test',
       csrfToken: expect.stringMatching(/^[\w-]{43}$/),
       sessionExpiresAt: new Date(t.clock.now() + t.config.session.idleTimeoutMs).toISOString(),
+      lastProxiedRequestId: null,
     });
+    const call = await agent.get('/api/fortellis/crm/cdk-crm/v1/leads/ping').expect(200);
+    expect((await agent.get('/api/me')).body.lastProxiedRequestId).toBe(call.headers['request-id']);
     expect(me.headers['cache-control']).toBe('no-store');
   });
 
