@@ -13,6 +13,9 @@ import { enforceAbsoluteLifetime } from './auth/guards';
 import { createFortellisProxy } from './fortellis/proxy';
 import type { SubscriptionsClient } from './fortellis/subscriptions';
 import type { TokenProvider } from './fortellis/token-provider';
+import type { SignInThrottle } from './auth/sign-in-throttle';
+import { healthRoutes, type ReadinessCheck } from './http/health-routes';
+import type { AppMetrics } from './http/metrics';
 import { apiRoutes } from './http/api-routes';
 import { loginCsrf, refuseCrossSite } from './http/csrf';
 import { errorHandler } from './http/error-handler';
@@ -21,6 +24,7 @@ import { pageRoutes } from './http/page-routes';
 import { requestContext } from './http/request-context';
 import { noStore, securityHeaders } from './http/security-headers';
 import { createViews } from './http/views';
+import { implicitRoutes } from './implicit/routes';
 import { RecentActivity } from './session/recent-activity';
 
 /** The session store the app needs: an express-session store that can also end all of a user's sessions. */
@@ -37,6 +41,9 @@ export interface AppDependencies {
   subscriptions: SubscriptionsClient;
   /** Keep-alive agent for proxied API calls. */
   upstreamAgent: http.Agent;
+  metrics: AppMetrics;
+  signInThrottle: SignInThrottle;
+  readinessChecks: ReadinessCheck[];
 }
 
 export const PUBLIC_DIR = path.resolve(__dirname, '../public');
@@ -58,13 +65,11 @@ export function createApp(deps: AppDependencies): Express {
   });
   const timeouts = { idleTimeoutMs: config.session.idleTimeoutMs, absoluteTimeoutMs: config.session.absoluteTimeoutMs };
 
-  app.use(requestContext({ logger, quietPrefixes: ['/public/', '/healthz', '/readyz', '/metrics'] }));
+  app.use(requestContext({ logger, metrics: deps.metrics, quietPrefixes: ['/public/', '/healthz', '/readyz', '/metrics'] }));
   app.use(securityHeaders({ https: config.session.cookieSecure }));
   app.use('/public', express.static(PUBLIC_DIR, { index: false, maxAge: '1h', fallthrough: false }));
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  app.use(healthRoutes({ checks: deps.readinessChecks, metrics: deps.metrics, metricsBearerToken: config.metricsBearerToken, logger }));
 
   app.use(noStore);
   app.use(refuseCrossSite(config.publicUrl));
@@ -97,10 +102,13 @@ export function createApp(deps: AppDependencies): Express {
         secure: config.session.cookieSecure,
       }),
       cookie: { name: config.session.cookieName, secure: config.session.cookieSecure },
+      throttle: deps.signInThrottle,
+      metrics: deps.metrics,
       demoHint: config.simulator.enabled ? { username: 'demo', password: 'demo-password' } : undefined,
     }),
   );
   app.use(pageRoutes({ views, subscriptions: deps.subscriptions, logger }));
+  app.use(implicitRoutes({ views, clock, config }));
 
   const proxy = createFortellisProxy({
     apiBaseUrl: config.fortellis.apiBaseUrl,
@@ -109,10 +117,11 @@ export function createApp(deps: AppDependencies): Express {
     allowedPaths: config.proxy.allowedPaths,
     tokens: deps.tokens,
     agent: deps.upstreamAgent,
+    onUpstreamResponse: deps.metrics.recordUpstream,
   });
   app.use('/api', apiRoutes({ proxy, timeouts, clock, activity: new RecentActivity() }));
 
   app.use((_req, _res, next) => next(notFound()));
-  app.use(errorHandler({ logger, views }));
+  app.use(errorHandler({ logger, views, metrics: deps.metrics }));
   return app;
 }

@@ -12,6 +12,9 @@ import { DatabaseSessionStore } from './session/database-store';
 import { SubscriptionsClient } from './fortellis/subscriptions';
 import { fetchClientCredentialsToken } from './fortellis/token-client';
 import { MemoryTokenCache, TokenProvider, tokenCacheKey } from './fortellis/token-provider';
+import { createSignInThrottle } from './auth/sign-in-throttle';
+import { AppMetrics } from './http/metrics';
+import { sql } from 'kysely';
 
 export interface BuiltDependencies extends AppDependencies {
   database: OpenDatabase;
@@ -25,6 +28,8 @@ export interface BuildOptions {
   logger: Logger;
   /** Tests use a cheaper scrypt cost. */
   passwords?: PasswordHasher;
+  /** CPU, memory and event-loop metrics of the process (the server, not tests). */
+  processMetrics?: boolean;
 }
 
 /** Builds the real dependencies of the app from its configuration. server.ts and the tests share this. */
@@ -41,7 +46,8 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
   const httpClient = axios.create({ httpAgent: new http.Agent(agentOptions), httpsAgent: new https.Agent(agentOptions) });
 
   const { fortellis } = config;
-  const tokens = new TokenProvider({
+  const metrics: AppMetrics = new AppMetrics({ clock, currentToken: () => tokens.peek(), processMetrics: options.processMetrics });
+  const tokens: TokenProvider = new TokenProvider({
     fetchToken: () =>
       fetchClientCredentialsToken(
         httpClient,
@@ -53,6 +59,7 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
     clock,
     refreshSkewMs: fortellis.refreshSkewMs,
     logger,
+    onEvent: metrics.recordTokenEvent,
   });
   const subscriptions = new SubscriptionsClient({ http: httpClient, baseUrl: fortellis.subscriptionsUrl, tokens, clock, timeoutMs: config.proxy.timeoutMs });
 
@@ -66,6 +73,9 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
     tokens,
     subscriptions,
     upstreamAgent,
+    metrics,
+    signInThrottle: createSignInThrottle(config.signInLimits),
+    readinessChecks: [{ name: 'database', check: async () => void (await sql`select 1`.execute(database.db)) }],
     database,
     async close() {
       upstreamAgent.destroy();

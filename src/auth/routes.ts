@@ -6,8 +6,10 @@ import type { Views } from '../http/views';
 import { newCsrfToken, requireSessionCsrfToken, type LoginCsrf } from '../http/csrf';
 import type { PasswordHasher } from './password';
 import { authenticate } from './sign-in';
-import type { UsersRepository } from './users';
+import { normaliseUsername, type UsersRepository } from './users';
 import { isSignedIn } from './guards';
+import type { SignInThrottle } from './sign-in-throttle';
+import type { AppMetrics } from '../http/metrics';
 
 export interface AuthRoutesOptions {
   users: UsersRepository;
@@ -17,6 +19,8 @@ export interface AuthRoutesOptions {
   clock: Clock;
   logger: Logger;
   cookie: { name: string; secure: boolean };
+  throttle: SignInThrottle;
+  metrics: AppMetrics;
   /** Shown on the sign-in page in simulator mode only. */
   demoHint?: { username: string; password: string };
 }
@@ -32,6 +36,8 @@ export function authRoutes(options: AuthRoutesOptions): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
 
+  // After sign-in the user always lands on /dashboard: no `next`/`returnTo` parameter is read, so the
+  // sign-in page cannot be turned into an open redirect.
   function renderLogin(res: Response, status: number, error?: string, username = '') {
     res.status(status);
     options.views.render(res, 'login', {
@@ -57,11 +63,25 @@ export function authRoutes(options: AuthRoutesOptions): Router {
       return renderLogin(res, 400, 'Enter your username and password.');
     }
     const { username, password } = parsed.data;
+    const throttleKey = normaliseUsername(username);
+    // req.ip believes X-Forwarded-For only as far as TRUST_PROXY says, so a forged header cannot reset this.
+    const address = req.ip ?? 'unknown';
+    const waitSeconds = await options.throttle.secondsUntilAllowed(throttleKey, address);
+    if (waitSeconds > 0) {
+      options.metrics.signIns.inc({ result: 'throttled' });
+      options.logger.warn({ event: 'auth.sign-in.throttled', requestId: res.locals.requestId }, 'sign-in throttled');
+      res.setHeader('Retry-After', String(waitSeconds));
+      return renderLogin(res, 429, `Too many failed sign-ins. Try again in ${Math.ceil(waitSeconds / 60)} minute(s).`, username.slice(0, 254));
+    }
     const user = await authenticate(options.users, options.passwords, username, password);
     if (!user) {
+      await options.throttle.recordFailure(throttleKey, address);
+      options.metrics.signIns.inc({ result: 'failure' });
       options.logger.info({ event: 'auth.sign-in.failed', requestId: res.locals.requestId }, 'sign-in failed');
       return renderLogin(res, 401, 'Wrong username or password.', username.slice(0, 254));
     }
+    await options.throttle.recordSuccess(throttleKey);
+    options.metrics.signIns.inc({ result: 'success' });
 
     // A new session id at sign-in defeats session fixation (OWASP Session Management Cheat Sheet).
     await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));

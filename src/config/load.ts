@@ -39,6 +39,8 @@ export interface AppConfig {
   fortellis: FortellisConfig;
   proxy: { timeoutMs: number; bodyLimitBytes: number; allowedPaths: PathRule[] | null };
   implicit: { redirectUri: string };
+  signInLimits: { maxFailuresPerUsername: number; maxFailuresPerAddress: number; windowSeconds: number };
+  metricsBearerToken?: string;
   trustProxy: boolean | number | string;
   logLevel: Env['LOG_LEVEL'];
 }
@@ -163,6 +165,12 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
     },
     proxy: { timeoutMs: env.PROXY_TIMEOUT_MS, bodyLimitBytes: env.PROXY_BODY_LIMIT_BYTES, allowedPaths },
     implicit: { redirectUri: env.IMPLICIT_REDIRECT_URI ?? `${publicUrl}/implicit/` },
+    signInLimits: {
+      maxFailuresPerUsername: env.LOGIN_MAX_FAILURES_PER_USERNAME,
+      maxFailuresPerAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS,
+      windowSeconds: env.LOGIN_THROTTLE_WINDOW_SECONDS,
+    },
+    metricsBearerToken: env.METRICS_BEARER_TOKEN,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL,
   };

@@ -67,6 +67,10 @@ export const envSchema = z.object({
     .int('must be a whole number of seconds')
     .min(0, 'must not be negative')
     .default(60),
+  LOGIN_MAX_FAILURES_PER_USERNAME: positiveInt('attempts').default(5),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: positiveInt('attempts').default(50),
+  LOGIN_THROTTLE_WINDOW_SECONDS: positiveInt('seconds').default(15 * 60),
+  METRICS_BEARER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TRUST_PROXY: z.string().default('false'),
   COOKIE_SECURE: z.enum(['auto', 'true', 'false'], { error: 'must be auto, true or false' }).default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

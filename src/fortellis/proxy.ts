@@ -48,6 +48,7 @@ export function createFortellisProxy(options: ProxyOptions) {
 
   /** Handles one browser request; errors are thrown as AppError for the error middleware. */
   return async function proxy(req: Request, res: Response, call: ProxyCall): Promise<void> {
+    res.locals.routeLabel = '/api/fortellis/*';
     const target = checkedTarget(req.url, req.method, options.allowedPaths);
     const body = METHODS_WITH_BODY.has(req.method) ? await readBody(req, options.bodyLimitBytes) : undefined;
     const pathPrefix = target.path.split('/').slice(0, 3).join('/');
@@ -161,6 +162,8 @@ function copyResponseHeaders(headers: IncomingHttpHeaders, res: Response, apiBas
     if (value !== undefined) res.setHeader(name, value);
   }
   if (headers['content-length'] !== undefined) res.setHeader('content-length', headers['content-length']);
+  // Without a declared type a browser might guess one; with nosniff (helmet) it will not, and this says why.
+  if (headers['content-type'] === undefined) res.setHeader('content-type', 'application/octet-stream');
   // A Location into the API becomes the same location through this proxy; anything else is dropped.
   const location = headers.location;
   if (typeof location === 'string' && location.startsWith(`${apiBaseUrl}/`)) {

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Request } from 'express';
 import type { Logger } from '../lib/logger';
 import { AppError, toProblem } from './errors';
 import type { Views } from './views';
+import type { AppMetrics } from './metrics';
 
 /** Errors thrown by body-parser and serve-static carry `type` and `status`: the client's mistakes, not ours. */
 function fromExpressParts(error: unknown): AppError | undefined {
@@ -37,7 +38,7 @@ export function wantsProblemJson(req: Request): boolean {
  * The one error middleware. Known errors keep their status and client-safe words; anything else is a 500
  * with a generic message, while the log gets the detail. Never a stack trace to a client.
  */
-export function errorHandler(options: { logger: Logger; views: Views }): ErrorRequestHandler {
+export function errorHandler(options: { logger: Logger; views: Views; metrics?: AppMetrics }): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const appError =
       error instanceof AppError
@@ -46,6 +47,7 @@ export function errorHandler(options: { logger: Logger; views: Views }): ErrorRe
           new AppError({ status: 500, code: 'internal-error', title: 'Something went wrong', detail: 'The app failed to handle this request. Try again, and report the Request-Id if it keeps happening.', cause: error }));
 
     const requestId = res.locals.requestId;
+    if (appError.code === 'store-unavailable') options.metrics?.storeErrors.inc({ store: String(appError.extensions?.store) });
     if (appError.status >= 500 && appError.code === 'internal-error') {
       options.logger.error({ requestId, err: error }, 'unhandled error');
     } else if (appError.logDetail) {

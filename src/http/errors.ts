@@ -81,3 +81,16 @@ export const notFound = () =>
 
 export const badRequest = (detail: string, extensions?: Record<string, unknown>) =>
   new AppError({ status: 400, code: 'bad-request', title: 'Bad request', detail, extensions });
+
+/** A store (database, Redis) did not answer: the request may succeed later, so 503 rather than 500. */
+export const storeUnavailable = (store: string, cause: unknown) =>
+  new AppError({
+    status: 503,
+    code: 'store-unavailable',
+    title: 'Temporarily unavailable',
+    detail: 'The app cannot reach its storage right now. Try again in a moment.',
+    logDetail: `${store} failed: ${(cause as Error)?.message ?? String(cause)}`,
+    retryAfterSeconds: 5,
+    extensions: { store },
+    cause,
+  });

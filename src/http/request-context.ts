@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../lib/logger';
+import type { AppMetrics } from './metrics';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -8,18 +9,28 @@ declare module 'express-serve-static-core' {
     requestId: string;
     /** Status Fortellis answered, when the request was proxied. */
     upstreamStatus?: number;
+    /** Route pattern for metrics, for handlers mounted with use() (they have no req.route). */
+    routeLabel?: string;
   }
+}
+
+/** A low-cardinality name for what was asked: the route pattern, never the raw path. */
+function routeLabel(req: Request, res: Response): string {
+  if (res.locals.routeLabel) return res.locals.routeLabel;
+  if (req.route?.path) return `${req.baseUrl}${String(req.route.path)}`;
+  return 'unmatched';
 }
 
 export interface RequestContextOptions {
   logger: Logger;
+  metrics: AppMetrics;
   /** Paths that are not worth a log line each (health checks, static files). */
   quietPrefixes?: string[];
 }
 
 /**
- * Gives each request its Request-Id and writes one structured line when it ends: id, user id (never the
- * name), method, path without the query string, status, duration and upstream status. A hand-written
+ * Gives each request its Request-Id, counts it in the metrics, and writes one structured line when it ends:
+ * id, user id (never the name), method, path without the query string, status, duration, upstream status. A hand-written
  * middleware rather than pino-http, which builds two child loggers per request for the same line.
  */
 export function requestContext(options: RequestContextOptions): RequestHandler {
@@ -31,15 +42,21 @@ export function requestContext(options: RequestContextOptions): RequestHandler {
     if (quiet.some((prefix) => req.path.startsWith(prefix))) return next();
 
     const started = performance.now();
+    options.metrics.inFlight.inc();
     res.once('close', () => {
       const status = res.statusCode;
+      const seconds = (performance.now() - started) / 1000;
+      const labels = { route: routeLabel(req, res), method: req.method, status: String(status) };
+      options.metrics.inFlight.dec();
+      options.metrics.httpRequests.inc(labels);
+      options.metrics.httpDuration.observe(labels, seconds);
       const line = {
         requestId,
         userId: req.session?.userId,
         method: req.method,
         path: req.originalUrl.split('?', 1)[0],
         status,
-        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        durationMs: Math.round(seconds * 10000) / 10,
         upstreamStatus: res.locals.upstreamStatus,
         ...(res.writableFinished ? {} : { aborted: true }),
       };

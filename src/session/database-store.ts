@@ -2,8 +2,11 @@ import session from 'express-session';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../lib/clock';
 import type { Database } from '../db/schema';
+import { storeUnavailable } from '../http/errors';
 
 type Callback<T = void> = (error?: unknown, value?: T) => void;
+
+const failed = (callback: Callback<never> | undefined) => (error: unknown) => callback?.(storeUnavailable('session store', error));
 
 export interface DatabaseSessionStoreOptions {
   db: Kysely<Database>;
@@ -52,7 +55,7 @@ export class DatabaseSessionStore extends session.Store {
           return this.destroy(sid, (error) => callback(error, null));
         }
         callback(undefined, JSON.parse(row.data) as session.SessionData);
-      }, callback);
+      }, failed(callback));
   }
 
   override set(sid: string, data: session.SessionData, callback?: Callback): void {
@@ -66,7 +69,7 @@ export class DatabaseSessionStore extends session.Store {
       .then(() => {
         this.recordWrite(sid, now);
         callback?.();
-      }, (error) => callback?.(error));
+      }, failed(callback));
   }
 
   override touch(sid: string, _data: session.SessionData, callback?: Callback): void {
@@ -83,7 +86,7 @@ export class DatabaseSessionStore extends session.Store {
       .then(() => {
         this.recordWrite(sid, now);
         callback?.();
-      }, (error) => callback?.(error));
+      }, failed(callback));
   }
 
   override destroy(sid: string, callback?: Callback): void {
@@ -92,7 +95,7 @@ export class DatabaseSessionStore extends session.Store {
       .deleteFrom('sessions')
       .where('sid', '=', sid)
       .execute()
-      .then(() => callback?.(), (error) => callback?.(error));
+      .then(() => callback?.(), failed(callback));
   }
 
   /** Ends every session of one user (removed or deactivated). Returns how many ended. */

@@ -1,0 +1,132 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RequestHandler } from 'express';
+import type { Clock } from '../lib/clock';
+import type { AccessToken } from '../fortellis/token-client';
+import type { TokenEvent } from '../fortellis/token-provider';
+import { tokensMatch } from './csrf';
+
+/**
+ * Prometheus metrics (prom-client), one registry per app so that tests never share counters. Label values
+ * are bounded: routes are route patterns, never raw paths, and upstream path prefixes beyond a fixed number
+ * fold into "other", so a client cannot grow the metrics without end.
+ */
+
+const MAX_UPSTREAM_PREFIXES = 50;
+
+export type SignInResult = 'success' | 'failure' | 'throttled';
+
+export interface MetricsOptions {
+  clock: Clock;
+  /** The token currently held, for its age. */
+  currentToken?: () => AccessToken | undefined;
+  /** Process metrics (CPU, memory, event loop lag); the server turns them on, tests leave them off. */
+  processMetrics?: boolean;
+}
+
+export class AppMetrics {
+  readonly registry = new Registry();
+  private readonly upstreamPrefixes = new Set<string>();
+
+  readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by route pattern, method and status.',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to answer HTTP requests, by route pattern, method and status.',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly inFlight = new Gauge({
+    name: 'http_requests_in_flight',
+    help: 'HTTP requests being handled right now.',
+    registers: [this.registry],
+  });
+
+  readonly upstreamDuration = new Histogram({
+    name: 'fortellis_upstream_duration_seconds',
+    help: 'Time Fortellis took to answer proxied calls, by API path prefix and status (0: no answer).',
+    labelNames: ['path_prefix', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly tokenEvents = new Counter({
+    name: 'fortellis_token_events_total',
+    help: 'Token cache events: hit, miss, renewed, failed, invalidated.',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly signIns = new Counter({
+    name: 'sign_ins_total',
+    help: 'Sign-in attempts by result: success, failure, throttled.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly storeErrors = new Counter({
+    name: 'store_errors_total',
+    help: 'Errors from the session store, token cache or database.',
+    labelNames: ['store'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: MetricsOptions) {
+    const { clock, currentToken } = options;
+    new Gauge({
+      name: 'fortellis_token_age_seconds',
+      help: 'Age of the access token held in memory (absent when there is none).',
+      registers: [this.registry],
+      collect() {
+        const token = currentToken?.();
+        this.reset();
+        if (token) this.set((clock.now() - token.obtainedAt) / 1000);
+      },
+    });
+    new Gauge({
+      name: 'fortellis_token_expires_in_seconds',
+      help: 'Seconds until the access token held in memory expires (absent when there is none).',
+      registers: [this.registry],
+      collect() {
+        const token = currentToken?.();
+        this.reset();
+        if (token) this.set((token.expiresAt - clock.now()) / 1000);
+      },
+    });
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  recordTokenEvent = (event: TokenEvent): void => {
+    this.tokenEvents.inc({ event });
+  };
+
+  recordUpstream = (info: { pathPrefix: string; status: number; durationMs: number }): void => {
+    let prefix = info.pathPrefix;
+    if (!this.upstreamPrefixes.has(prefix)) {
+      if (this.upstreamPrefixes.size >= MAX_UPSTREAM_PREFIXES) prefix = 'other';
+      else this.upstreamPrefixes.add(prefix);
+    }
+    this.upstreamDuration.observe({ path_prefix: prefix, status: String(info.status) }, info.durationMs / 1000);
+  };
+}
+
+/**
+ * `GET /metrics` in the Prometheus text format. With a bearer token configured, scrapers must send it:
+ * the figures are not secret, but they tell an outsider more than they need to know.
+ */
+export function metricsEndpoint(metrics: AppMetrics, bearerToken: string | undefined): RequestHandler {
+  return async (req, res) => {
+    if (bearerToken && !tokensMatch(`Bearer ${bearerToken}`, req.headers.authorization)) {
+      res.status(401).setHeader('WWW-Authenticate', 'Bearer').type('text/plain').send('metrics need a bearer token\n');
+      return;
+    }
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  };
+}
