@@ -1,24 +1,31 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios from 'axios';
-import type { AppDependencies } from './app';
+import { sql } from 'kysely';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import type { AppDependencies, AppSessionStore } from './app';
 import type { AppConfig } from './config/load';
 import type { Clock } from './lib/clock';
 import type { Logger } from './lib/logger';
+import { closeRedis, connectRedis, type RedisClient } from './lib/redis';
 import { createPasswordHasher, type PasswordHasher } from './auth/password';
+import { createSignInThrottle, type LimiterFactory } from './auth/sign-in-throttle';
 import { UsersRepository } from './auth/users';
 import { openDatabase, type OpenDatabase } from './db/database';
 import { DatabaseSessionStore } from './session/database-store';
+import { RedisSessionStore } from './session/redis-store';
+import { RedisTokenCache } from './fortellis/redis-token-cache';
 import { SubscriptionsClient } from './fortellis/subscriptions';
 import { fetchClientCredentialsToken } from './fortellis/token-client';
-import { MemoryTokenCache, TokenProvider, tokenCacheKey } from './fortellis/token-provider';
-import { createSignInThrottle } from './auth/sign-in-throttle';
+import { MemoryTokenCache, TokenProvider, tokenCacheKey, type TokenCache } from './fortellis/token-provider';
+import type { ReadinessCheck } from './http/health-routes';
 import { AppMetrics } from './http/metrics';
-import { sql } from 'kysely';
 
 export interface BuiltDependencies extends AppDependencies {
   database: OpenDatabase;
-  sessionStore: DatabaseSessionStore;
+  /** Present when REDIS_URL is set. */
+  redis?: RedisClient;
+  sessionStore: AppSessionStore & { writes: number; pruneExpired?(): Promise<number> };
   /** Closes connections and stores (graceful shutdown, end of tests). */
   close(): Promise<void>;
 }
@@ -32,13 +39,22 @@ export interface BuildOptions {
   processMetrics?: boolean;
 }
 
-/** Builds the real dependencies of the app from its configuration. server.ts and the tests share this. */
+/**
+ * Builds the real dependencies of the app from its configuration; server.ts and the tests share this.
+ * Without REDIS_URL everything lives in the database and in this process; with it, sessions, the token
+ * cache and sign-in throttling move to Redis so that any number of instances behave as one app.
+ */
 export async function buildDependencies(config: AppConfig, options: BuildOptions): Promise<BuiltDependencies> {
   const { clock, logger } = options;
   const database = await openDatabase(config.databaseUrl);
+  const redis = config.redisUrl ? await connectRedis({ url: config.redisUrl, logger }) : undefined;
+  const prefix = config.redisKeyPrefix;
   const users = new UsersRepository(database.db, clock);
   const passwords = options.passwords ?? createPasswordHasher();
-  const sessionStore = new DatabaseSessionStore({ db: database.db, clock, ttlMs: config.session.idleTimeoutMs });
+  const ttlMs = config.session.idleTimeoutMs;
+  const sessionStore = redis
+    ? new RedisSessionStore({ client: redis, clock, ttlMs, prefix })
+    : new DatabaseSessionStore({ db: database.db, clock, ttlMs });
 
   // One keep-alive pool per process for everything that talks to Fortellis.
   const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' as const };
@@ -46,6 +62,7 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
   const httpClient = axios.create({ httpAgent: new http.Agent(agentOptions), httpsAgent: new https.Agent(agentOptions) });
 
   const { fortellis } = config;
+  const tokenCache: TokenCache = redis ? new RedisTokenCache({ client: redis, clock, prefix }) : new MemoryTokenCache(clock);
   const metrics: AppMetrics = new AppMetrics({ clock, currentToken: () => tokens.peek(), processMetrics: options.processMetrics });
   const tokens: TokenProvider = new TokenProvider({
     fetchToken: () =>
@@ -54,7 +71,7 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
         { tokenUrl: fortellis.tokenUrl, clientId: fortellis.apiKey, clientSecret: fortellis.apiSecret, scope: fortellis.scope, timeoutMs: fortellis.tokenTimeoutMs },
         () => clock.now(),
       ),
-    cache: new MemoryTokenCache(clock),
+    cache: tokenCache,
     cacheKey: tokenCacheKey({ tokenUrl: fortellis.tokenUrl, clientId: fortellis.apiKey, scope: fortellis.scope }),
     clock,
     refreshSkewMs: fortellis.refreshSkewMs,
@@ -62,6 +79,15 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
     onEvent: metrics.recordTokenEvent,
   });
   const subscriptions = new SubscriptionsClient({ http: httpClient, baseUrl: fortellis.subscriptionsUrl, tokens, clock, timeoutMs: config.proxy.timeoutMs });
+
+  // With Redis, throttling counters are shared; while Redis is down, an in-memory limiter stands in.
+  const limiterFactory: LimiterFactory | undefined = redis
+    ? (limits) =>
+        new RateLimiterRedis({ ...limits, keyPrefix: `${prefix}${limits.keyPrefix}`, storeClient: redis, useRedisPackage: true, insuranceLimiter: new RateLimiterMemory(limits) })
+    : undefined;
+
+  const readinessChecks: ReadinessCheck[] = [{ name: 'database', check: async () => void (await sql`select 1`.execute(database.db)) }];
+  if (redis) readinessChecks.push({ name: 'redis', check: async () => void (await redis.ping()) });
 
   return {
     config,
@@ -74,11 +100,13 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
     subscriptions,
     upstreamAgent,
     metrics,
-    signInThrottle: createSignInThrottle(config.signInLimits),
-    readinessChecks: [{ name: 'database', check: async () => void (await sql`select 1`.execute(database.db)) }],
+    signInThrottle: createSignInThrottle(config.signInLimits, limiterFactory),
+    readinessChecks,
     database,
+    redis,
     async close() {
       upstreamAgent.destroy();
+      if (redis) await closeRedis(redis);
       await database.close();
     },
   };

@@ -55,8 +55,9 @@ export async function startServer(initialConfig: AppConfig, options: StartOption
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
 
+  // Redis expires keys itself; database sessions are pruned now and then.
   const pruner = setInterval(() => {
-    deps.sessionStore.pruneExpired().catch((error: unknown) => options.logger.warn({ err: error }, 'pruning expired sessions failed'));
+    deps.sessionStore.pruneExpired?.().catch((error: unknown) => options.logger.warn({ err: error }, 'pruning expired sessions failed'));
   }, SESSION_PRUNE_INTERVAL_MS);
   pruner.unref();
 

@@ -36,6 +36,7 @@ export interface AppConfig {
   };
   databaseUrl: string;
   redisUrl?: string;
+  redisKeyPrefix: string;
   fortellis: FortellisConfig;
   proxy: { timeoutMs: number; bodyLimitBytes: number; allowedPaths: PathRule[] | null };
   implicit: { redirectUri: string };
@@ -153,6 +154,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
     },
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
     fortellis: {
       apiKey: simulatorEnabled ? simulatorClientId : env.FORTELLIS_API_KEY!,
       apiSecret: simulatorEnabled ? simulatorClientSecret : env.FORTELLIS_API_SECRET!,

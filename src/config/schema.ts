@@ -48,6 +48,7 @@ export const envSchema = z.object({
   SESSION_ABSOLUTE_TIMEOUT_SECONDS: positiveInt('seconds').default(12 * 60 * 60),
   DATABASE_URL: databaseUrl.default('sqlite:./data/app.db'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/, 'must be 1 to 64 letters, digits or _ : . -').default('fbff:'),
   FORTELLIS_API_KEY: z.string().optional(),
   FORTELLIS_API_SECRET: z.string().optional(),
   FORTELLIS_ISSUER: httpUrl.default('https://identity.fortellis.io/oauth2/aus1p1ixy7YL8cMq02p7'),

@@ -16,6 +16,11 @@ export interface TokenCache {
   set(key: string, token: AccessToken): Promise<void>;
   /** Deletes the token only if it is still `value`, so a newer token is never thrown away. */
   deleteIf(key: string, value: string): Promise<boolean>;
+  /**
+   * A single flight across processes (Redis): runs `fetch` under a fleet-wide lock, or waits for the lock
+   * holder's token. Without it, the provider's in-process single flight is all there is.
+   */
+  renewExclusively?(key: string, fetch: () => Promise<AccessToken>, isFresh: (token: AccessToken) => boolean): Promise<AccessToken>;
 }
 
 /** The in-process cache: enough for one instance. */
@@ -44,7 +49,7 @@ export class MemoryTokenCache implements TokenCache {
   }
 }
 
-export type TokenEvent = 'hit' | 'miss' | 'renewed' | 'failed' | 'invalidated';
+export type TokenEvent = 'hit' | 'miss' | 'renewed' | 'failed' | 'invalidated' | 'shared-cache-failed';
 
 export interface TokenProviderOptions {
   fetchToken: () => Promise<AccessToken>;
@@ -106,7 +111,7 @@ export class TokenProvider {
       this.current = undefined;
       this.options.onEvent?.('invalidated');
     }
-    await this.options.cache.deleteIf(this.options.cacheKey, value);
+    await this.options.cache.deleteIf(this.options.cacheKey, value).catch((error: unknown) => this.sharedCacheFailed(error));
   }
 
   private renewInBackground(): void {
@@ -140,19 +145,58 @@ export class TokenProvider {
     return this.inFlight;
   }
 
-  /** Another instance may have renewed already (shared cache); otherwise ask the token endpoint. */
+  /**
+   * Another instance may have renewed already (shared cache); otherwise ask the token endpoint, under the
+   * shared cache's fleet-wide lock when it has one. A failing shared cache never stops a renewal: the token
+   * is then fetched and kept locally.
+   */
   private async loadOrFetch(): Promise<AccessToken> {
-    const { cache, cacheKey, clock, refreshSkewMs } = this.options;
-    const cached = await cache.get(cacheKey);
-    if (cached && clock.now() < cached.expiresAt - refreshSkewMs) return cached;
+    const { cache, cacheKey } = this.options;
+    const isFresh = (token: AccessToken) => this.options.clock.now() < token.expiresAt - this.options.refreshSkewMs;
+    try {
+      const cached = await cache.get(cacheKey);
+      if (cached && isFresh(cached)) return cached;
+    } catch (error) {
+      this.sharedCacheFailed(error);
+      return this.fetchAndShare(false);
+    }
+    if (!cache.renewExclusively) return this.fetchAndShare(true);
+    let fetched = false;
+    try {
+      return await cache.renewExclusively(
+        cacheKey,
+        () => {
+          fetched = true;
+          return this.fetchAndShare(true);
+        },
+        isFresh,
+      );
+    } catch (error) {
+      // A token endpoint failure is the answer; a cache failure before the fetch is not.
+      if (fetched || error instanceof TokenEndpointError) throw error;
+      this.sharedCacheFailed(error);
+      return this.fetchAndShare(false);
+    }
+  }
+
+  private async fetchAndShare(share: boolean): Promise<AccessToken> {
+    const { clock } = this.options;
     const token = await this.options.fetchToken();
-    await cache.set(cacheKey, token);
+    if (share) await this.options.cache.set(this.options.cacheKey, token).catch((error: unknown) => this.sharedCacheFailed(error));
     this.options.onEvent?.('renewed');
     this.options.logger?.info(
       { event: 'fortellis.token.renewed', expiresInSeconds: Math.round((token.expiresAt - clock.now()) / 1000) },
       'Fortellis access token renewed',
     );
     return token;
+  }
+
+  private sharedCacheFailed(error: unknown): void {
+    this.options.onEvent?.('shared-cache-failed');
+    this.options.logger?.warn(
+      { event: 'fortellis.token.shared-cache-failed', detail: (error as Error)?.message ?? String(error) },
+      'shared token cache failed; using a local token',
+    );
   }
 
   private recordFailure(error: unknown): TokenEndpointError {

@@ -58,7 +58,7 @@ export class AppMetrics {
 
   readonly tokenEvents = new Counter({
     name: 'fortellis_token_events_total',
-    help: 'Token cache events: hit, miss, renewed, failed, invalidated.',
+    help: 'Token cache events: hit, miss, renewed, failed, invalidated, shared-cache-failed.',
     labelNames: ['event'] as const,
     registers: [this.registry],
   });
@@ -104,6 +104,7 @@ export class AppMetrics {
 
   recordTokenEvent = (event: TokenEvent): void => {
     this.tokenEvents.inc({ event });
+    if (event === 'shared-cache-failed') this.storeErrors.inc({ store: 'token cache' });
   };
 
   recordUpstream = (info: { pathPrefix: string; status: number; durationMs: number }): void => {

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../lib/clock';
 import type { Database } from '../db/schema';
 import { storeUnavailable } from '../http/errors';
+import { TouchThrottle } from './touch-throttle';
 
 type Callback<T = void> = (error?: unknown, value?: T) => void;
 
@@ -13,11 +14,7 @@ export interface DatabaseSessionStoreOptions {
   clock: Clock;
   /** Idle timeout: a session not used for this long is gone. */
   ttlMs: number;
-  /**
-   * express-session touches the store on every request of an unchanged session. Writing each touch would
-   * cost one database write per API call, so a touch within this interval of the last one is skipped
-   * (the idle timeout is then accurate to this interval).
-   */
+  /** See TouchThrottle; default a tenth of the idle timeout, at most a minute. */
   touchIntervalMs?: number;
 }
 
@@ -30,8 +27,7 @@ export class DatabaseSessionStore extends session.Store {
   private readonly db: Kysely<Database>;
   private readonly clock: Clock;
   private readonly ttlMs: number;
-  private readonly touchIntervalMs: number;
-  private readonly lastWrite = new Map<string, number>();
+  private readonly touches: TouchThrottle;
   /** Rows written (set or touch): the benchmark reports writes per request. */
   writes = 0;
 
@@ -40,7 +36,7 @@ export class DatabaseSessionStore extends session.Store {
     this.db = options.db;
     this.clock = options.clock;
     this.ttlMs = options.ttlMs;
-    this.touchIntervalMs = options.touchIntervalMs ?? Math.min(60_000, Math.floor(options.ttlMs / 10));
+    this.touches = options.touchIntervalMs !== undefined ? new TouchThrottle(options.touchIntervalMs) : TouchThrottle.forTtl(options.ttlMs);
   }
 
   override get(sid: string, callback: Callback<session.SessionData | null>): void {
@@ -74,7 +70,7 @@ export class DatabaseSessionStore extends session.Store {
 
   override touch(sid: string, _data: session.SessionData, callback?: Callback): void {
     const now = this.clock.now();
-    if (now - (this.lastWrite.get(sid) ?? 0) < this.touchIntervalMs) {
+    if (!this.touches.shouldWrite(sid, now)) {
       callback?.();
       return;
     }
@@ -90,7 +86,7 @@ export class DatabaseSessionStore extends session.Store {
   }
 
   override destroy(sid: string, callback?: Callback): void {
-    this.lastWrite.delete(sid);
+    this.touches.forget(sid);
     this.db
       .deleteFrom('sessions')
       .where('sid', '=', sid)
@@ -112,8 +108,6 @@ export class DatabaseSessionStore extends session.Store {
 
   private recordWrite(sid: string, now: number): void {
     this.writes += 1;
-    // Bounded memory: forgetting entries only costs an extra touch write.
-    if (this.lastWrite.size >= 100_000) this.lastWrite.clear();
-    this.lastWrite.set(sid, now);
+    this.touches.wrote(sid, now);
   }
 }

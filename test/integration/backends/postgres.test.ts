@@ -1,0 +1,49 @@
+import { sql } from 'kysely';
+import { UsersRepository } from '../../../src/auth/users';
+import { openDatabase } from '../../../src/db/database';
+import { DatabaseSessionStore } from '../../../src/session/database-store';
+import { FakeClock } from '../../support/fake-clock';
+import { describeSessionStoreContract } from '../../support/contracts/session-store.contract';
+import { describeUsersRepositoryContract } from '../../support/contracts/users-repository.contract';
+import { describeWithPostgres, postgresSchemaForTest } from '../../support/services';
+
+describeWithPostgres('PostgreSQL backends', () => {
+  describeUsersRepositoryContract('PostgreSQL', async () => {
+    const clock = new FakeClock();
+    const schema = await postgresSchemaForTest();
+    const database = await openDatabase(schema.url);
+    return {
+      users: new UsersRepository(database.db, clock),
+      clock,
+      async close() {
+        await database.close();
+        await schema.drop();
+      },
+    };
+  });
+
+  describeSessionStoreContract('PostgreSQL', async () => {
+    const clock = new FakeClock();
+    const ttlMs = 30 * 60_000;
+    const schema = await postgresSchemaForTest();
+    const database = await openDatabase(schema.url);
+    return {
+      store: new DatabaseSessionStore({ db: database.db, clock, ttlMs }),
+      clock,
+      ttlMs,
+      async close() {
+        await database.close();
+        await schema.drop();
+      },
+    };
+  });
+
+  it('applies each migration once when several instances start at the same moment', async () => {
+    const schema = await postgresSchemaForTest();
+    const instances = await Promise.all(Array.from({ length: 5 }, () => openDatabase(schema.url)));
+    const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(instances[0]!.db);
+    expect(applied.rows.map((r) => r.name)).toEqual(['001_users_and_sessions']);
+    await Promise.all(instances.map((i) => i.close()));
+    await schema.drop();
+  });
+});
