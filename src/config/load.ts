@@ -159,6 +159,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
       apiKey: simulatorEnabled ? simulatorClientId : env.FORTELLIS_API_KEY!,
       apiSecret: simulatorEnabled ? simulatorClientSecret : env.FORTELLIS_API_SECRET!,
       ...fortellisEndpoints(issuer),
+      // Browsers may reach the identity server at another address than the app does (docker compose).
+      ...(env.FORTELLIS_AUTHORIZE_URL ? { authorizeUrl: env.FORTELLIS_AUTHORIZE_URL } : {}),
       apiBaseUrl: simulatorEnabled ? simulatorBase : env.FORTELLIS_API_BASE_URL,
       subscriptionsUrl: simulatorEnabled ? simulatorBase : env.FORTELLIS_SUBSCRIPTIONS_URL,
       scope: env.FORTELLIS_SCOPE,

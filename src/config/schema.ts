@@ -52,6 +52,7 @@ export const envSchema = z.object({
   FORTELLIS_API_KEY: z.string().optional(),
   FORTELLIS_API_SECRET: z.string().optional(),
   FORTELLIS_ISSUER: httpUrl.default('https://identity.fortellis.io/oauth2/aus1p1ixy7YL8cMq02p7'),
+  FORTELLIS_AUTHORIZE_URL: httpUrl.optional(),
   FORTELLIS_API_BASE_URL: httpUrl.default('https://api.fortellis.io'),
   FORTELLIS_SUBSCRIPTIONS_URL: httpUrl.default('https://subscriptions.fortellis.io'),
   FORTELLIS_SCOPE: z.string().min(1).default('anonymous'),

@@ -40,7 +40,7 @@ function isHttpUrl(value: string, allowFragment: boolean): boolean {
   }
 }
 
-const schema = z.object({
+export const simulatorEnvSchema = z.object({
   SIMULATOR_PORT: z.preprocess(unsetIfEmpty, wholeNumber(0, 65535).default(DEFAULT_SIMULATOR_PORT)),
   SIMULATOR_HOST: z.preprocess(unsetIfEmpty, z.string().default('127.0.0.1')),
   SIMULATOR_PUBLIC_URL: z.preprocess(
@@ -76,7 +76,7 @@ export function loadSimulatorConfig(env: Record<string, string | undefined>): Co
       ],
     };
   }
-  const parsed = schema.safeParse(env);
+  const parsed = simulatorEnvSchema.safeParse(env);
   if (!parsed.success) {
     return { ok: false, problems: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) };
   }

@@ -13,6 +13,9 @@ export const POSTGRES_URL = process.env.DATABASE_URL?.startsWith('postgres') ? p
 
 export const describeWithRedis: jest.Describe = REDIS_URL ? describe : skippedBecause('REDIS_URL is not set');
 export const describeWithPostgres: jest.Describe = POSTGRES_URL ? describe : skippedBecause('DATABASE_URL does not point at PostgreSQL');
+export const describeWithRedisAndPostgres: jest.Describe = !REDIS_URL
+  ? describeWithRedis
+  : describeWithPostgres;
 
 function skippedBecause(reason: string): jest.Describe {
   const skip = ((name: string, fn: () => void) => {

@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { envSchema } from '../../src/config/schema';
+import { simulatorEnvSchema } from '../../src/simulator/config';
+
+const ROOT = path.resolve(__dirname, '../..');
+const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
+
+interface ComposeService {
+  build?: unknown;
+  image?: string;
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: unknown };
+  volumes?: string[];
+  ports?: string[];
+}
+
+// No Docker engine runs here, so the compose file is checked by reading it.
+const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
+const appServices = Object.entries(compose.services).filter(([, s]) => s.build && !String((s as { command?: string[] }).command ?? '').includes('simulator'));
+
+describe('docker-compose.yml', () => {
+  it('has the services a scaled-out deployment needs: two app instances, the simulator, Redis and PostgreSQL', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['app-a', 'app-b', 'postgres', 'redis', 'simulator']);
+    expect(appServices.map(([name]) => name).sort()).toEqual(['app-a', 'app-b']);
+  });
+
+  it('passes the apps only variables the config schema knows', () => {
+    const known = new Set(Object.keys(envSchema.shape));
+    for (const [name, service] of appServices) {
+      const unknown = Object.keys(service.environment ?? {}).filter((key) => !known.has(key));
+      expect({ service: name, unknown }).toEqual({ service: name, unknown: [] });
+    }
+  });
+
+  it('passes the simulator only variables its schema knows', () => {
+    const known = new Set([...Object.keys(simulatorEnvSchema.shape), 'NODE_ENV']);
+    const unknown = Object.keys(compose.services.simulator!.environment ?? {}).filter((key) => !known.has(key));
+    expect(unknown).toEqual([]);
+  });
+
+  it('points the apps at shared Redis and PostgreSQL', () => {
+    for (const [, service] of appServices) {
+      expect(service.environment!.REDIS_URL).toBe('redis://redis:6379');
+      expect(service.environment!.DATABASE_URL).toMatch(/^postgres:\/\/.*@postgres:5432\//);
+    }
+  });
+
+  it('gives every service a health check, and starts the apps only when what they need is healthy', () => {
+    for (const [name, service] of Object.entries(compose.services)) expect({ name, healthcheck: Boolean(service.healthcheck?.test) }).toEqual({ name, healthcheck: true });
+    for (const [, service] of appServices) {
+      expect(service.depends_on).toEqual({
+        redis: { condition: 'service_healthy' },
+        postgres: { condition: 'service_healthy' },
+        simulator: { condition: 'service_healthy' },
+      });
+    }
+  });
+
+  it('declares the named volumes it mounts', () => {
+    const mounted = Object.values(compose.services).flatMap((s) => (s.volumes ?? []).map((v) => v.split(':')[0]!));
+    expect(mounted.length).toBeGreaterThan(0);
+    for (const volume of mounted) expect(Object.keys(compose.volumes)).toContain(volume);
+  });
+
+  it('takes every ${VARIABLE} it interpolates from .env, as documented in .env.example', () => {
+    const documented = new Set([...read('.env.example').matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]));
+    const interpolated = new Set([...read('docker-compose.yml').matchAll(/\$\{([A-Z_]+)/g)].map((m) => m[1]));
+    expect([...interpolated].filter((name) => !documented.has(name))).toEqual([]);
+  });
+});
+
+describe('.env.example', () => {
+  it('documents every variable of the config schema', () => {
+    const documented = new Set([...read('.env.example').matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]));
+    expect(Object.keys(envSchema.shape).filter((name) => !documented.has(name))).toEqual([]);
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+
+  it('is multi-stage, installs production dependencies with npm ci --omit=dev and runs as a non-root user', () => {
+    expect(dockerfile.match(/^FROM /gm)!.length).toBeGreaterThanOrEqual(2);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+  });
+});
