@@ -1,0 +1,119 @@
+import { envSchema } from '../config/schema';
+import { openDatabase } from '../db/database';
+import { createPasswordHasher, type PasswordHasher } from '../auth/password';
+import { UserAdministration, UserInputError, type SessionTerminator } from '../auth/user-admin';
+import { UserExistsError, UsersRepository } from '../auth/users';
+import { DatabaseSessionStore } from '../session/database-store';
+import { RedisSessionStore } from '../session/redis-store';
+import { closeRedis, connectRedis } from '../lib/redis';
+import { systemClock } from '../lib/clock';
+
+export const USAGE = `Manage the app's users.
+
+Usage: npm run user -- <command> [arguments]
+
+  add <username> <subscription-id> [--password-stdin]   create a user (password prompted, or read from stdin)
+  list                                                  list users
+  remove <username>                                     delete a user and end their sessions
+  set-subscription <username> <subscription-id>         change a user's Subscription-Id (ends their sessions)
+  set-password <username> [--password-stdin]           set a new password (ends their sessions)
+  deactivate <username> | activate <username>           stop or allow a user's sign-in
+
+Passwords are never accepted as arguments: they would end up in shell history and process lists.
+Uses DATABASE_URL (default sqlite:./data/app.db) and, when set, REDIS_URL / REDIS_KEY_PREFIX (sessions).`;
+
+export class UsageError extends Error {}
+
+export interface CommandIo {
+  out(line: string): void;
+  err(line: string): void;
+  /** Reads the password: from a hidden prompt, or the first line of stdin with --password-stdin. */
+  readPassword(fromStdin: boolean): Promise<string>;
+}
+
+export interface CommandOptions {
+  env: NodeJS.ProcessEnv;
+  /** Tests pass a cheaper hasher. */
+  passwords?: PasswordHasher;
+}
+
+/**
+ * `npm run user -- …`, as a function of its arguments, environment and terminal, so that tests can run it.
+ * Returns the exit code: 0 done, 1 nothing to do (no such user), 2 bad usage or input.
+ */
+export async function runUserCommand(argv: string[], io: CommandIo, options: CommandOptions): Promise<number> {
+  try {
+    return await run(argv, io, options);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof UserInputError || error instanceof UserExistsError) {
+      io.err(error.message);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+async function run(argv: string[], io: CommandIo, options: CommandOptions): Promise<number> {
+  if (argv.some((arg) => /^--password(=|$)/.test(arg))) {
+    throw new UsageError('Passwords are not accepted on the command line. Use the prompt or --password-stdin.');
+  }
+  const fromStdin = argv.includes('--password-stdin');
+  const [command, ...args] = argv.filter((arg) => arg !== '--password-stdin');
+  if (!command || command === 'help' || command === '--help') {
+    io.out(USAGE);
+    return command ? 0 : 2;
+  }
+  const arity: Record<string, number> = { add: 2, list: 0, remove: 1, 'set-subscription': 2, 'set-password': 1, deactivate: 1, activate: 1 };
+  if (!(command in arity)) throw new UsageError(`Unknown command "${command}".\n\n${USAGE}`);
+  if (args.length !== arity[command]) throw new UsageError(`"${command}" takes ${arity[command]} argument(s).\n\n${USAGE}`);
+
+  const empty = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value);
+  const env = envSchema
+    .pick({ DATABASE_URL: true, REDIS_URL: true, REDIS_KEY_PREFIX: true })
+    .parse({ DATABASE_URL: empty(options.env.DATABASE_URL), REDIS_URL: empty(options.env.REDIS_URL), REDIS_KEY_PREFIX: empty(options.env.REDIS_KEY_PREFIX) });
+  const database = await openDatabase(env.DATABASE_URL);
+  const redis = env.REDIS_URL ? await connectRedis({ url: env.REDIS_URL, logger: { warn: () => undefined, info: () => undefined } }) : undefined;
+  try {
+    // Sessions live where the app keeps them: removing a user must end them there.
+    const sessions: SessionTerminator = redis
+      ? new RedisSessionStore({ client: redis, clock: systemClock, ttlMs: 1, prefix: env.REDIS_KEY_PREFIX })
+      : new DatabaseSessionStore({ db: database.db, clock: systemClock, ttlMs: 1 });
+    const admin = new UserAdministration(new UsersRepository(database.db, systemClock), options.passwords ?? createPasswordHasher(), sessions);
+    const [first, second] = args as [string, string];
+    const report = (done: boolean, success: string) => {
+      if (!done) {
+        io.err(`No user named "${first}".`);
+        return 1;
+      }
+      io.out(success);
+      return 0;
+    };
+
+    switch (command) {
+      case 'add': {
+        const user = await admin.add({ username: first, subscriptionId: second, password: await io.readPassword(fromStdin) });
+        io.out(`Added ${user.username} (Subscription-Id ${user.subscriptionId}).`);
+        return 0;
+      }
+      case 'list': {
+        const all = await admin.list();
+        if (all.length === 0) io.out('No users.');
+        for (const user of all) io.out(`${user.username}\t${user.subscriptionId}\t${user.active ? 'active' : 'deactivated'}`);
+        return 0;
+      }
+      case 'remove':
+        return report(await admin.remove(first), `Removed ${first} and ended their sessions.`);
+      case 'set-subscription':
+        return report(await admin.setSubscription(first, second), `${first} now uses Subscription-Id ${second}.`);
+      case 'set-password':
+        return report(await admin.setPassword(first, await io.readPassword(fromStdin)), `Password of ${first} changed.`);
+      case 'deactivate':
+        return report(await admin.setActive(first, false), `${first} is deactivated and signed out.`);
+      default:
+        return report(await admin.setActive(first, true), `${first} may sign in again.`);
+    }
+  } finally {
+    if (redis) await closeRedis(redis);
+    await database.close();
+  }
+}

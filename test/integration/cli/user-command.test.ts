@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createPasswordHasher } from '../../../src/auth/password';
+import { runUserCommand, type CommandIo } from '../../../src/cli/user-command';
+import { buildTestApp } from '../../support/test-app';
+
+const passwords = createPasswordHasher({ logN: 10 });
+
+function terminal(password = 'a-long-password') {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CommandIo = { out: (l) => out.push(l), err: (l) => err.push(l), readPassword: async () => password };
+  return { io, out, err };
+}
+
+describe('npm run user', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fbff-cli-'));
+    env = { DATABASE_URL: `sqlite:${path.join(dir, 'app.db')}` };
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const run = (argv: string[], t = terminal()) => runUserCommand(argv, t.io, { env, passwords }).then((code) => ({ code, ...t }));
+
+  it('adds users and lists them', async () => {
+    expect((await run(['add', 'Alice', 'test'])).out).toEqual(['Added alice (Subscription-Id test).']);
+    await run(['add', 'bob', '5b7c2e1a-9d3f-4c6b-8a2e-1f0d9c8b7a65']);
+    const listed = await run(['list']);
+    expect(listed.code).toBe(0);
+    expect(listed.out).toEqual(['alice\ttest\tactive', 'bob\t5b7c2e1a-9d3f-4c6b-8a2e-1f0d9c8b7a65\tactive']);
+  });
+
+  it('refuses a password given as an argument, before touching anything', async () => {
+    const result = await run(['add', 'carol', 'test', '--password=hunter22']);
+    expect(result.code).toBe(2);
+    expect(result.err.join()).toMatch(/not accepted on the command line/);
+    expect(fs.existsSync(path.join(dir, 'app.db'))).toBe(false);
+  });
+
+  it('explains bad input: an existing user, a bad username, a short password, a bad Subscription-Id', async () => {
+    await run(['add', 'dave', 'test']);
+    expect(await run(['add', 'DAVE', 'test'])).toMatchObject({ code: 2, err: ['A user named "dave" already exists'] });
+    const bad = await run(['add', 'x', 'not valid!'], terminal('short'));
+    expect(bad.code).toBe(2);
+    expect(bad.err[0]).toMatch(/username must be at least 3 characters/);
+    expect(bad.err[0]).toMatch(/password must be at least 8 characters/);
+    expect(bad.err[0]).toMatch(/Subscription-Id may use only/);
+  });
+
+  it('answers 1 for a user that does not exist, and 2 for a wrong command', async () => {
+    expect((await run(['remove', 'nobody'])).code).toBe(1);
+    expect((await run(['frobnicate'])).code).toBe(2);
+    expect((await run(['remove'])).code).toBe(2);
+    expect((await run([])).out[0]).toMatch(/^Manage the app's users/);
+  });
+
+  it('ends the sessions of a user it removes, deactivates or re-links', async () => {
+    const t = await buildTestApp({ adjust: (config) => ({ ...config, databaseUrl: env.DATABASE_URL! }) });
+    try {
+      await run(['add', 'erin', 'test'], terminal('erin-password'));
+      const first = await t.signIn('erin', 'erin-password');
+      expect((await run(['set-subscription', 'erin', 'other-sub'])).code).toBe(0);
+      await first.agent.get('/api/me').expect(401);
+      const second = await t.signIn('erin', 'erin-password');
+      expect((await run(['deactivate', 'erin'])).code).toBe(0);
+      await second.agent.get('/api/me').expect(401);
+      expect((await run(['activate', 'erin'])).code).toBe(0);
+      const third = await t.signIn('erin', 'erin-password');
+      expect((await run(['remove', 'erin'])).code).toBe(0);
+      await third.agent.get('/api/me').expect(401);
+    } finally {
+      await t.close();
+    }
+  });
+});
