@@ -8,6 +8,7 @@ import type { Clock } from './lib/clock';
 import type { Logger } from './lib/logger';
 import type { PasswordHasher } from './auth/password';
 import type { UsersRepository } from './auth/users';
+import type { AuditLog } from './auth/audit-log';
 import { authRoutes } from './auth/routes';
 import { enforceAbsoluteLifetime } from './auth/guards';
 import { createFortellisProxy } from './fortellis/proxy';
@@ -21,6 +22,8 @@ import { loginCsrf, refuseCrossSite } from './http/csrf';
 import { errorHandler } from './http/error-handler';
 import { notFound } from './http/errors';
 import { pageRoutes } from './http/page-routes';
+import { adminRoutes } from './admin/routes';
+import { UserAdministration } from './auth/user-admin';
 import { requestContext } from './http/request-context';
 import { noStore, securityHeaders } from './http/security-headers';
 import { createViews } from './http/views';
@@ -42,6 +45,7 @@ export interface AppDependencies {
   /** Keep-alive agent for proxied API calls. */
   upstreamAgent: http.Agent;
   metrics: AppMetrics;
+  audit: AuditLog;
   signInThrottle: SignInThrottle;
   readinessChecks: ReadinessCheck[];
 }
@@ -107,8 +111,17 @@ export function createApp(deps: AppDependencies): Express {
       demoHint: config.simulator.enabled ? { username: 'demo', password: 'demo-password' } : undefined,
     }),
   );
-  app.use(pageRoutes({ views, subscriptions: deps.subscriptions, logger }));
+  app.use(pageRoutes({ views, subscriptions: deps.subscriptions, users: deps.users, audit: deps.audit, logger }));
   app.use(implicitRoutes({ views, clock, config }));
+  app.use(
+    adminRoutes({
+      users: deps.users,
+      admin: new UserAdministration(deps.users, deps.passwords, deps.sessionStore),
+      subscriptions: deps.subscriptions,
+      audit: deps.audit,
+      views,
+    }),
+  );
 
   const proxy = createFortellisProxy({
     apiBaseUrl: config.fortellis.apiBaseUrl,
@@ -119,7 +132,7 @@ export function createApp(deps: AppDependencies): Express {
     agent: deps.upstreamAgent,
     onUpstreamResponse: deps.metrics.recordUpstream,
   });
-  app.use('/api', apiRoutes({ proxy, timeouts, clock, activity: new RecentActivity() }));
+  app.use('/api', apiRoutes({ proxy, users: deps.users, audit: deps.audit, timeouts, clock, activity: new RecentActivity() }));
 
   app.use((_req, _res, next) => next(notFound()));
   app.use(errorHandler({ logger, views, metrics: deps.metrics }));

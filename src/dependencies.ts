@@ -11,6 +11,7 @@ import { closeRedis, connectRedis, type RedisClient } from './lib/redis';
 import { createPasswordHasher, type PasswordHasher } from './auth/password';
 import { createSignInThrottle, type LimiterFactory } from './auth/sign-in-throttle';
 import { UsersRepository } from './auth/users';
+import { AuditLog } from './auth/audit-log';
 import { openDatabase, type OpenDatabase } from './db/database';
 import { DatabaseSessionStore } from './session/database-store';
 import { RedisSessionStore } from './session/redis-store';
@@ -100,6 +101,7 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
     subscriptions,
     upstreamAgent,
     metrics,
+    audit: new AuditLog(database.db, clock),
     signInThrottle: createSignInThrottle(config.signInLimits, limiterFactory),
     readinessChecks,
     database,

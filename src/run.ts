@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app';
 import { pointAtSimulator, type AppConfig } from './config/load';
 import { buildDependencies, type BuildOptions, type BuiltDependencies } from './dependencies';
-import { ensureDemoUser } from './auth/demo-users';
+import { ensureDemoUsers } from './auth/demo-users';
 import type { Logger } from './lib/logger';
 import { startSimulator, type RunningSimulator } from './simulator';
 
@@ -45,7 +45,7 @@ export async function startServer(initialConfig: AppConfig, options: StartOption
   }
 
   const deps = await buildDependencies(config, options);
-  if (config.simulator.enabled) await ensureDemoUser(deps.users, deps.passwords);
+  if (config.simulator.enabled) await ensureDemoUsers(deps.users, deps.passwords);
 
   const server = createApp(deps).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {

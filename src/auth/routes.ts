@@ -87,7 +87,8 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
     req.session.userId = user.id;
     req.session.username = user.username;
-    req.session.subscriptionId = user.subscriptionId;
+    req.session.role = user.role;
+    req.session.subscriptionId = user.subscriptions[0]?.subscriptionId;
     req.session.csrfToken = newCsrfToken();
     req.session.signedInAt = options.clock.now();
     await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { PasswordHasher } from './password';
-import { passwordSchema, subscriptionIdSchema, usernameSchema, type User, type UsersRepository } from './users';
+import { passwordSchema, roleSchema, subscriptionIdSchema, usernameSchema, type Role, type User, type UsersRepository } from './users';
 
 /** Whatever can end all of a user's sessions (every session store can). */
 export interface SessionTerminator {
@@ -31,7 +31,7 @@ export class UserAdministration {
     private readonly sessions: SessionTerminator,
   ) {}
 
-  async add(input: { username: string; password: string; subscriptionId: string }): Promise<User> {
+  async add(input: { username: string; password: string; subscriptionId?: string; orgName?: string | null; role?: Role }): Promise<User> {
     const problems: string[] = [];
     const check = <T>(schema: z.ZodType<T>, value: unknown, field: string): T | undefined => {
       try {
@@ -43,9 +43,10 @@ export class UserAdministration {
     };
     const username = check(usernameSchema, input.username, 'username');
     const password = check(passwordSchema, input.password, 'password');
-    const subscriptionId = check(subscriptionIdSchema, input.subscriptionId, 'Subscription-Id');
+    const subscriptionId = input.subscriptionId === undefined ? undefined : check(subscriptionIdSchema, input.subscriptionId, 'Subscription-Id');
+    const role = check(roleSchema, input.role ?? 'user', 'role');
     if (problems.length > 0) throw new UserInputError(problems);
-    return this.users.create({ username: username!, passwordHash: await this.passwords.hash(password!), subscriptionId: subscriptionId! });
+    return this.users.create({ username: username!, passwordHash: await this.passwords.hash(password!), subscriptionId, orgName: input.orgName, role });
   }
 
   list(): Promise<User[]> {
@@ -61,7 +62,22 @@ export class UserAdministration {
     return true;
   }
 
-  /** Sessions hold the Subscription-Id they signed in with, so they end and the user signs in again. */
+  /** Links a dealer subscription to the user; their sessions go on (they gain a store, lose nothing). */
+  async link(username: string, subscriptionId: string, orgName: string | null): Promise<boolean> {
+    return this.users.link(username, parse(subscriptionIdSchema, subscriptionId, 'Subscription-Id'), orgName);
+  }
+
+  /** A session may be acting for the unlinked subscription, so the user's sessions end. */
+  async unlink(username: string, subscriptionId: string): Promise<boolean> {
+    return this.changeAndEndSessions(username, () => this.users.unlink(username, subscriptionId));
+  }
+
+  /** Sessions hold the role they signed in with, so they end and the user signs in again. */
+  async setRole(username: string, role: Role): Promise<boolean> {
+    return this.changeAndEndSessions(username, () => this.users.setRole(username, parse(roleSchema, role, 'role')));
+  }
+
+  /** Replaces every link with one subscription; sessions holding another one end. */
   async setSubscription(username: string, subscriptionId: string): Promise<boolean> {
     return this.changeAndEndSessions(username, () => this.users.setSubscription(username, parse(subscriptionIdSchema, subscriptionId, 'Subscription-Id')));
   }

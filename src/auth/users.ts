@@ -2,13 +2,26 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { z } from 'zod';
 import type { Clock } from '../lib/clock';
-import type { Database, UsersTable } from '../db/schema';
+import type { Database, UsersTable, UserSubscriptionsTable } from '../db/schema';
+
+export const ROLES = ['admin', 'user'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A dealer subscription a user may act for. */
+export interface LinkedSubscription {
+  subscriptionId: string;
+  /** The dealer's name as Fortellis gave it when the link was made. */
+  orgName: string | null;
+  linkedAt: number;
+}
 
 export interface User {
   id: string;
   username: string;
-  subscriptionId: string;
+  role: Role;
   active: boolean;
+  /** In the order they were linked; the first is the one a session starts with. */
+  subscriptions: LinkedSubscription[];
   createdAt: number;
   updatedAt: number;
 }
@@ -43,6 +56,8 @@ export const subscriptionIdSchema = z
 
 export const passwordSchema = z.string().min(8, 'must be at least 8 characters').max(1024, 'must be at most 1024 characters');
 
+export const roleSchema = z.enum(ROLES, { error: 'must be admin or user' });
+
 export class UserExistsError extends Error {
   constructor(username: string) {
     super(`A user named "${username}" already exists`);
@@ -50,69 +65,121 @@ export class UserExistsError extends Error {
   }
 }
 
-function toUser(row: Selectable<UsersTable>): UserWithPasswordHash {
+function toLink(row: Pick<Selectable<UserSubscriptionsTable>, 'subscription_id' | 'org_name' | 'linked_at'>): LinkedSubscription {
+  return { subscriptionId: row.subscription_id, orgName: row.org_name, linkedAt: Number(row.linked_at) };
+}
+
+function toUser(row: Selectable<UsersTable>, links: LinkedSubscription[]): UserWithPasswordHash {
   return {
     id: row.id,
     username: row.username,
-    subscriptionId: row.subscription_id,
+    role: row.role === 'admin' ? 'admin' : 'user',
     active: Number(row.active) === 1,
+    subscriptions: links,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     passwordHash: row.password_hash,
   };
 }
 
-function withoutHash({ passwordHash: _ignored, ...user }: UserWithPasswordHash): User {
+export function withoutHash({ passwordHash: _ignored, ...user }: UserWithPasswordHash): User {
   return user;
 }
 
-/** The app's users, in SQLite or PostgreSQL through the same Kysely queries. */
+/** The app's users and their dealer subscriptions, in SQLite or PostgreSQL through the same Kysely queries. */
 export class UsersRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
   ) {}
 
-  async create(input: { username: string; passwordHash: string; subscriptionId: string }): Promise<User> {
+  async create(input: { username: string; passwordHash: string; role?: Role; subscriptionId?: string; orgName?: string | null }): Promise<User> {
     const now = this.clock.now();
     const row = {
       id: randomUUID(),
       username: normaliseUsername(input.username),
       password_hash: input.passwordHash,
-      subscription_id: input.subscriptionId,
+      role: input.role ?? 'user',
       active: 1,
       created_at: now,
       updated_at: now,
     };
-    // ON CONFLICT DO NOTHING instead of parsing a driver's unique-violation message.
-    const result = await this.db.insertInto('users').values(row).onConflict((oc) => oc.column('username').doNothing()).executeTakeFirst();
-    if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) throw new UserExistsError(row.username);
-    return withoutHash(toUser(row));
+    const links: LinkedSubscription[] = input.subscriptionId ? [{ subscriptionId: input.subscriptionId, orgName: input.orgName ?? null, linkedAt: now }] : [];
+    await this.db.transaction().execute(async (trx) => {
+      // ON CONFLICT DO NOTHING instead of parsing a driver's unique-violation message.
+      const result = await trx.insertInto('users').values(row).onConflict((oc) => oc.column('username').doNothing()).executeTakeFirst();
+      if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) throw new UserExistsError(row.username);
+      for (const link of links) {
+        await trx.insertInto('user_subscriptions').values({ user_id: row.id, subscription_id: link.subscriptionId, org_name: link.orgName, linked_at: link.linkedAt }).execute();
+      }
+    });
+    return withoutHash(toUser(row, links));
   }
 
   async findByUsername(username: string): Promise<UserWithPasswordHash | undefined> {
     const row = await this.db.selectFrom('users').selectAll().where('username', '=', normaliseUsername(username)).executeTakeFirst();
-    return row ? toUser(row) : undefined;
+    return row ? toUser(row, await this.linksOf(row.id)) : undefined;
   }
 
   async findById(id: string): Promise<User | undefined> {
     const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? withoutHash(toUser(row)) : undefined;
+    return row ? withoutHash(toUser(row, await this.linksOf(id))) : undefined;
   }
 
   async list(): Promise<User[]> {
-    const rows = await this.db.selectFrom('users').selectAll().orderBy('username').execute();
-    return rows.map((row) => withoutHash(toUser(row)));
+    const [rows, links] = await Promise.all([
+      this.db.selectFrom('users').selectAll().orderBy('username').execute(),
+      this.db.selectFrom('user_subscriptions').selectAll().orderBy('linked_at').orderBy('subscription_id').execute(),
+    ]);
+    const byUser = new Map<string, LinkedSubscription[]>();
+    for (const link of links) byUser.set(link.user_id, [...(byUser.get(link.user_id) ?? []), toLink(link)]);
+    return rows.map((row) => withoutHash(toUser(row, byUser.get(row.id) ?? [])));
   }
 
-  /** Removes the user; true when there was one. */
+  /** Removes the user (and their links); true when there was one. */
   async remove(username: string): Promise<boolean> {
     const result = await this.db.deleteFrom('users').where('username', '=', normaliseUsername(username)).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
 
+  /** Links a subscription (idempotent). False when there is no such user. */
+  async link(username: string, subscriptionId: string, orgName: string | null): Promise<boolean> {
+    const user = await this.idOf(username);
+    if (!user) return false;
+    await this.db
+      .insertInto('user_subscriptions')
+      .values({ user_id: user, subscription_id: subscriptionId, org_name: orgName, linked_at: this.clock.now() })
+      .onConflict((oc) => oc.columns(['user_id', 'subscription_id']).doUpdateSet({ org_name: orgName }))
+      .execute();
+    await this.touch(user);
+    return true;
+  }
+
+  /** Unlinks a subscription; true when it was linked. */
+  async unlink(username: string, subscriptionId: string): Promise<boolean> {
+    const user = await this.idOf(username);
+    if (!user) return false;
+    const result = await this.db.deleteFrom('user_subscriptions').where('user_id', '=', user).where('subscription_id', '=', subscriptionId).executeTakeFirst();
+    await this.touch(user);
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  /** Replaces all of a user's links with one subscription. */
   async setSubscription(username: string, subscriptionId: string): Promise<boolean> {
-    return this.update(username, { subscription_id: subscriptionId });
+    const user = await this.idOf(username);
+    if (!user) return false;
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('user_subscriptions').where('user_id', '=', user).execute();
+      await trx.insertInto('user_subscriptions').values({ user_id: user, subscription_id: subscriptionId, org_name: null, linked_at: this.clock.now() }).execute();
+    });
+    await this.touch(user);
+    return true;
+  }
+
+  /** Is this subscription one of the user's? (checked on every store switch) */
+  async isLinked(userId: string, subscriptionId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('user_subscriptions').select('user_id').where('user_id', '=', userId).where('subscription_id', '=', subscriptionId).executeTakeFirst();
+    return row !== undefined;
   }
 
   async setPasswordHash(username: string, passwordHash: string): Promise<boolean> {
@@ -123,7 +190,25 @@ export class UsersRepository {
     return this.update(username, { active: active ? 1 : 0 });
   }
 
-  private async update(username: string, values: Partial<Pick<UsersTable, 'subscription_id' | 'password_hash'>> & { active?: number }): Promise<boolean> {
+  async setRole(username: string, role: Role): Promise<boolean> {
+    return this.update(username, { role });
+  }
+
+  private async linksOf(userId: string): Promise<LinkedSubscription[]> {
+    const rows = await this.db.selectFrom('user_subscriptions').selectAll().where('user_id', '=', userId).orderBy('linked_at').orderBy('subscription_id').execute();
+    return rows.map(toLink);
+  }
+
+  private async idOf(username: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('users').select('id').where('username', '=', normaliseUsername(username)).executeTakeFirst();
+    return row?.id;
+  }
+
+  private async touch(userId: string): Promise<void> {
+    await this.db.updateTable('users').set({ updated_at: this.clock.now() }).where('id', '=', userId).execute();
+  }
+
+  private async update(username: string, values: { password_hash?: string; active?: number; role?: Role }): Promise<boolean> {
     const result = await this.db
       .updateTable('users')
       .set({ ...values, updated_at: this.clock.now() })

@@ -12,14 +12,18 @@ export const USAGE = `Manage the app's users.
 
 Usage: npm run user -- <command> [arguments]
 
-  add <username> <subscription-id> [--password-stdin]   create a user (password prompted, or read from stdin)
-  list                                                  list users
+  add <username> <subscription-id> [--admin] [--password-stdin]
+                                                        create a user (password prompted, or read from stdin)
+  list                                                  list users, roles and linked subscriptions
   remove <username>                                     delete a user and end their sessions
-  set-subscription <username> <subscription-id>         change a user's Subscription-Id (ends their sessions)
+  link <username> <subscription-id>                     let a user act for another dealer subscription
+  unlink <username> <subscription-id>                   take a subscription away (ends their sessions)
+  set-subscription <username> <subscription-id>         replace every link with this one (ends their sessions)
   set-password <username> [--password-stdin]           set a new password (ends their sessions)
   deactivate <username> | activate <username>           stop or allow a user's sign-in
 
 Passwords are never accepted as arguments: they would end up in shell history and process lists.
+The CLI does not check subscriptions with Fortellis; the admin pages (/admin/users) do.
 Uses DATABASE_URL (default sqlite:./data/app.db) and, when set, REDIS_URL / REDIS_KEY_PREFIX (sessions).`;
 
 export class UsageError extends Error {}
@@ -58,12 +62,13 @@ async function run(argv: string[], io: CommandIo, options: CommandOptions): Prom
     throw new UsageError('Passwords are not accepted on the command line. Use the prompt or --password-stdin.');
   }
   const fromStdin = argv.includes('--password-stdin');
-  const [command, ...args] = argv.filter((arg) => arg !== '--password-stdin');
+  const admin = argv.includes('--admin');
+  const [command, ...args] = argv.filter((arg) => arg !== '--password-stdin' && arg !== '--admin');
   if (!command || command === 'help' || command === '--help') {
     io.out(USAGE);
     return command ? 0 : 2;
   }
-  const arity: Record<string, number> = { add: 2, list: 0, remove: 1, 'set-subscription': 2, 'set-password': 1, deactivate: 1, activate: 1 };
+  const arity: Record<string, number> = { add: 2, list: 0, remove: 1, link: 2, unlink: 2, 'set-subscription': 2, 'set-password': 1, deactivate: 1, activate: 1 };
   if (!(command in arity)) throw new UsageError(`Unknown command "${command}".\n\n${USAGE}`);
   if (args.length !== arity[command]) throw new UsageError(`"${command}" takes ${arity[command]} argument(s).\n\n${USAGE}`);
 
@@ -78,7 +83,7 @@ async function run(argv: string[], io: CommandIo, options: CommandOptions): Prom
     const sessions: SessionTerminator = redis
       ? new RedisSessionStore({ client: redis, clock: systemClock, ttlMs: 1, prefix: env.REDIS_KEY_PREFIX })
       : new DatabaseSessionStore({ db: database.db, clock: systemClock, ttlMs: 1 });
-    const admin = new UserAdministration(new UsersRepository(database.db, systemClock), options.passwords ?? createPasswordHasher(), sessions);
+    const users = new UserAdministration(new UsersRepository(database.db, systemClock), options.passwords ?? createPasswordHasher(), sessions);
     const [first, second] = args as [string, string];
     const report = (done: boolean, success: string) => {
       if (!done) {
@@ -91,26 +96,33 @@ async function run(argv: string[], io: CommandIo, options: CommandOptions): Prom
 
     switch (command) {
       case 'add': {
-        const user = await admin.add({ username: first, subscriptionId: second, password: await io.readPassword(fromStdin) });
-        io.out(`Added ${user.username} (Subscription-Id ${user.subscriptionId}).`);
+        const user = await users.add({ username: first, subscriptionId: second, password: await io.readPassword(fromStdin), role: admin ? 'admin' : 'user' });
+        io.out(`Added ${user.role === 'admin' ? 'administrator ' : ''}${user.username} (Subscription-Id ${second}).`);
         return 0;
       }
       case 'list': {
-        const all = await admin.list();
+        const all = await users.list();
         if (all.length === 0) io.out('No users.');
-        for (const user of all) io.out(`${user.username}\t${user.subscriptionId}\t${user.active ? 'active' : 'deactivated'}`);
+        for (const user of all) {
+          const subscriptions = user.subscriptions.map((s) => s.subscriptionId).join(',') || '(none)';
+          io.out(`${user.username}\t${user.role}\t${subscriptions}\t${user.active ? 'active' : 'deactivated'}`);
+        }
         return 0;
       }
       case 'remove':
-        return report(await admin.remove(first), `Removed ${first} and ended their sessions.`);
+        return report(await users.remove(first), `Removed ${first} and ended their sessions.`);
+      case 'link':
+        return report(await users.link(first, second, null), `${first} may now act for Subscription-Id ${second}.`);
+      case 'unlink':
+        return report(await users.unlink(first, second), `${first} no longer acts for Subscription-Id ${second}; their sessions ended.`);
       case 'set-subscription':
-        return report(await admin.setSubscription(first, second), `${first} now uses Subscription-Id ${second}.`);
+        return report(await users.setSubscription(first, second), `${first} now uses Subscription-Id ${second}.`);
       case 'set-password':
-        return report(await admin.setPassword(first, await io.readPassword(fromStdin)), `Password of ${first} changed.`);
+        return report(await users.setPassword(first, await io.readPassword(fromStdin)), `Password of ${first} changed.`);
       case 'deactivate':
-        return report(await admin.setActive(first, false), `${first} is deactivated and signed out.`);
+        return report(await users.setActive(first, false), `${first} is deactivated and signed out.`);
       default:
-        return report(await admin.setActive(first, true), `${first} may sign in again.`);
+        return report(await users.setActive(first, true), `${first} may sign in again.`);
     }
   } finally {
     if (redis) await closeRedis(redis);

@@ -29,6 +29,7 @@ function sqliteDialect(url: string): Dialect {
   database.pragma('journal_mode = WAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
   return new SqliteDialect({ database });
 }
 

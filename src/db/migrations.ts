@@ -4,6 +4,7 @@ import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
  * Migrations live in code (not files found at run time) so that the same list runs from ts-jest, from
  * dist/ and in a container. Append new ones; never edit one that has shipped.
  */
+/* eslint-disable @typescript-eslint/no-explicit-any -- migrations run against the schema as it was then */
 const migrations: Record<string, Migration> = {
   '001_users_and_sessions': {
     async up(db: Kysely<unknown>) {
@@ -32,6 +33,47 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('sessions').execute();
       await db.schema.dropTable('users').execute();
     },
+  },
+};
+
+migrations['002_roles_subscription_links_audit'] = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('users').addColumn('role', 'varchar(16)', (c) => c.notNull().defaultTo('user')).execute();
+
+    // A user may work for several dealers: their subscriptions move to a table of their own.
+    await db.schema
+      .createTable('user_subscriptions')
+      .addColumn('user_id', 'varchar(36)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('subscription_id', 'varchar(128)', (c) => c.notNull())
+      .addColumn('org_name', 'varchar(255)')
+      .addColumn('linked_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('user_subscriptions_pk', ['user_id', 'subscription_id'])
+      .execute();
+    await db.schema.createIndex('user_subscriptions_subscription').on('user_subscriptions').column('subscription_id').execute();
+    await db
+      .insertInto('user_subscriptions')
+      .columns(['user_id', 'subscription_id', 'linked_at'])
+      .expression((eb) => eb.selectFrom('users').select(['id', 'subscription_id', 'created_at']))
+      .execute();
+    await db.schema.alterTable('users').dropColumn('subscription_id').execute();
+
+    await db.schema
+      .createTable('audit_log')
+      .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('actor_id', 'varchar(36)')
+      .addColumn('actor_username', 'varchar(254)', (c) => c.notNull())
+      .addColumn('action', 'varchar(64)', (c) => c.notNull())
+      .addColumn('target', 'varchar(254)')
+      .addColumn('detail', 'text')
+      .execute();
+    await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropTable('audit_log').execute();
+    await db.schema.alterTable('users').addColumn('subscription_id', 'varchar(128)', (c) => c.notNull().defaultTo('')).execute();
+    await db.schema.dropTable('user_subscriptions').execute();
+    await db.schema.alterTable('users').dropColumn('role').execute();
   },
 };
 

@@ -9,7 +9,7 @@ export interface UsersTable {
   id: string;
   username: string;
   password_hash: string;
-  subscription_id: string;
+  role: Generated<string>;
   active: Generated<number>;
   created_at: number | string;
   updated_at: number | string;
@@ -22,7 +22,28 @@ export interface SessionsTable {
   expires_at: number | string;
 }
 
+export interface UserSubscriptionsTable {
+  user_id: string;
+  subscription_id: string;
+  /** The dealer's name when the link was made (Fortellis' answer then), for pages that should not call out. */
+  org_name: string | null;
+  linked_at: number | string;
+}
+
+export interface AuditLogTable {
+  id: string;
+  at: number | string;
+  actor_id: string | null;
+  actor_username: string;
+  action: string;
+  target: string | null;
+  /** JSON with client-safe details (never a password). */
+  detail: string | null;
+}
+
 export interface Database {
   users: UsersTable;
+  user_subscriptions: UserSubscriptionsTable;
   sessions: SessionsTable;
+  audit_log: AuditLogTable;
 }

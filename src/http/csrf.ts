@@ -28,17 +28,20 @@ export function tokensMatch(expected: string | undefined, actual: unknown): bool
 }
 
 /**
- * Refuses unsafe requests that a browser marks as cross-site, or whose Origin is neither the app's public
- * URL nor the host the request was sent to. Requests without these headers (curl, old browsers) pass on to
- * the token checks.
+ * Refuses unsafe requests that come from another site. `Sec-Fetch-Site` is set by the browser and cannot be
+ * forged by a web page, so when it is present it decides alone (Fetch Metadata resource isolation policy).
+ * Otherwise `Origin` must be the app's public URL or the host the request was sent to. Note that
+ * `Referrer-Policy: no-referrer` makes browsers send `Origin: null` even on same-origin posts, which is why
+ * `Sec-Fetch-Site` is consulted first. Requests with neither header (curl, old browsers) go on to the token
+ * checks.
  */
 export function refuseCrossSite(publicUrl: string): RequestHandler {
   const publicOrigin = new URL(publicUrl).origin;
   return (req, _res, next) => {
     if (!isUnsafe(req.method)) return next();
     const site = req.headers['sec-fetch-site'];
-    if (site !== undefined && site !== 'same-origin' && site !== 'none') {
-      return next(csrfRejected('Cross-site requests are not accepted.'));
+    if (site !== undefined) {
+      return next(site === 'same-origin' || site === 'none' ? undefined : csrfRejected('Cross-site requests are not accepted.'));
     }
     const origin = req.headers.origin;
     if (origin !== undefined && origin !== publicOrigin && !sameHost(origin, req.headers.host)) {

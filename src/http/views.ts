@@ -26,6 +26,7 @@ export function createViews(options: ViewsOptions): Views {
         requestId: res.locals.requestId,
         // The layout's navigation and sign-out form.
         signedInAs: session?.userId ? session.username : undefined,
+        isAdmin: Boolean(session?.userId) && session?.role === 'admin',
         sessionCsrfToken: session?.csrfToken,
         ...data,
       });

@@ -5,7 +5,9 @@ declare module 'express-session' {
   interface SessionData {
     userId: string;
     username: string;
-    subscriptionId: string;
+    role: 'admin' | 'user';
+    /** The dealer this session acts for: one of the user's linked subscriptions (none when unlinked). */
+    subscriptionId?: string;
     /** Synchronizer token for unsafe requests (OWASP CSRF cheat sheet). */
     csrfToken: string;
     /** When the user signed in: the absolute lifetime counts from here. */

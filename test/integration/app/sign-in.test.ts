@@ -173,7 +173,9 @@ describe('pages and /api/me', () => {
     const me = await agent.get('/api/me').expect(200);
     expect(me.body).toEqual({
       username: 'demo',
+      role: 'user',
       subscriptionId: 'test',
+      subscriptions: [{ subscriptionId: 'test', orgName: null }],
       csrfToken: expect.stringMatching(/^[\w-]{43}$/),
       sessionExpiresAt: new Date(t.clock.now() + t.config.session.idleTimeoutMs).toISOString(),
       lastProxiedRequestId: null,

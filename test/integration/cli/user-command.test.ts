@@ -28,9 +28,17 @@ describe('npm run user', () => {
   it('adds users and lists them', async () => {
     expect((await run(['add', 'Alice', 'test'])).out).toEqual(['Added alice (Subscription-Id test).']);
     await run(['add', 'bob', '5b7c2e1a-9d3f-4c6b-8a2e-1f0d9c8b7a65']);
+    await run(['add', 'root-admin', 'test', '--admin']);
+    await run(['link', 'bob', 'test']);
     const listed = await run(['list']);
     expect(listed.code).toBe(0);
-    expect(listed.out).toEqual(['alice\ttest\tactive', 'bob\t5b7c2e1a-9d3f-4c6b-8a2e-1f0d9c8b7a65\tactive']);
+    expect(listed.out).toEqual([
+      'alice\tuser\ttest\tactive',
+      'bob\tuser\t5b7c2e1a-9d3f-4c6b-8a2e-1f0d9c8b7a65,test\tactive',
+      'root-admin\tadmin\ttest\tactive',
+    ]);
+    expect((await run(['unlink', 'bob', 'test'])).code).toBe(0);
+    expect((await run(['list'])).out[1]).toBe('bob\tuser\t5b7c2e1a-9d3f-4c6b-8a2e-1f0d9c8b7a65\tactive');
   });
 
   it('refuses a password given as an argument, before touching anything', async () => {

@@ -1,0 +1,226 @@
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import type { AuditLog, Actor } from '../auth/audit-log';
+import { isSignedIn } from '../auth/guards';
+import { passwordSchema, roleSchema, subscriptionIdSchema, usernameSchema, UserExistsError, type UsersRepository } from '../auth/users';
+import { UserAdministration, UserInputError } from '../auth/user-admin';
+import type { Subscription, SubscriptionsClient } from '../fortellis/subscriptions';
+import { requireSessionCsrfToken } from '../http/csrf';
+import { AppError } from '../http/errors';
+import type { Views } from '../http/views';
+
+/**
+ * Admin pages: the dealers that subscribed to the app (from Fortellis), the app's users and the subscriptions
+ * linked to them, and the audit log. Admins only (checked against the database on every request, so a
+ * demoted or deactivated admin is out at once); every change is a form post with the session's CSRF token,
+ * is recorded in the audit log, and ends with a redirect (post/redirect/get).
+ */
+
+export interface AdminRoutesOptions {
+  users: UsersRepository;
+  admin: UserAdministration;
+  subscriptions: SubscriptionsClient;
+  audit: AuditLog;
+  views: Views;
+}
+
+/** Fixed messages for `?done=`: the page never echoes text from the URL. */
+const DONE_MESSAGES: Record<string, string> = {
+  created: 'User created.',
+  'password-reset': 'Password changed; the user’s sessions have ended.',
+  deactivated: 'User deactivated; their sessions have ended.',
+  activated: 'User may sign in again.',
+  linked: 'Subscription linked.',
+  unlinked: 'Subscription unlinked; the user’s sessions have ended.',
+  refreshed: 'Subscriptions reloaded from Fortellis.',
+};
+
+const createSchema = z.object({
+  username: usernameSchema,
+  password: passwordSchema,
+  role: roleSchema,
+  subscriptionId: z.union([z.literal(''), subscriptionIdSchema]).optional(),
+});
+const passwordFormSchema = z.object({ password: passwordSchema });
+const linkSchema = z.object({ subscriptionId: subscriptionIdSchema });
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${String(issue.path[0] ?? 'form')} ${issue.message}`).join('; ');
+}
+
+const forbidden = () => new AppError({ status: 403, code: 'admins-only', title: 'Administrators only', detail: 'This page is for the app’s administrators.' });
+
+export function adminRoutes(options: AdminRoutesOptions): Router {
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
+
+  const requireAdmin: RequestHandler = async (req, res, next) => {
+    if (!isSignedIn(req)) return res.redirect(303, '/login');
+    const user = await options.users.findById(req.session.userId!);
+    if (!user || !user.active || user.role !== 'admin') return next(forbidden());
+    res.locals.actor = { id: user.id, username: user.username } satisfies Actor;
+    next();
+  };
+
+  router.use('/admin', requireAdmin, form, requireSessionCsrfToken);
+
+  /** The app's subscriptions, or the reason Fortellis could not say. */
+  async function loadSubscriptions(): Promise<{ list: Subscription[]; problem?: string }> {
+    try {
+      return { list: await options.subscriptions.listSubscriptions() };
+    } catch (error) {
+      return { list: [], problem: error instanceof AppError && error.detail ? error.detail : 'Fortellis could not be reached.' };
+    }
+  }
+
+  async function renderUsers(req: Request, res: Response, status = 200, error?: string): Promise<void> {
+    const [users, subscriptions] = await Promise.all([options.users.list(), loadSubscriptions()]);
+    const byId = new Map(subscriptions.list.map((s) => [s.subscriptionId, s]));
+    res.status(status);
+    options.views.render(res, 'admin-users', {
+      title: 'Users',
+      nav: 'admin',
+      section: 'users',
+      users: users.map((user) => ({
+        ...user,
+        subscriptions: user.subscriptions.map((link) => ({ ...link, fortellis: byId.get(link.subscriptionId) })),
+      })),
+      subscriptions: subscriptions.list,
+      subscriptionsProblem: subscriptions.problem,
+      notice: DONE_MESSAGES[String(req.query.done)],
+      error,
+      me: res.locals.actor.username,
+    });
+  }
+
+  /** Linking checks with Fortellis that the subscription exists and is active; the page says why not. */
+  async function checkLinkable(subscriptionId: string): Promise<Subscription> {
+    let subscription: Subscription | undefined;
+    try {
+      subscription = await options.subscriptions.findSubscription(subscriptionId);
+    } catch (error) {
+      throw new AppError({ status: 502, code: 'subscriptions-unavailable', title: 'Fortellis unavailable', detail: 'Fortellis could not confirm the subscription. Try again in a moment.', cause: error });
+    }
+    if (!subscription) {
+      throw new AppError({ status: 422, code: 'unknown-subscription', title: 'Unknown subscription', detail: `Fortellis does not list ${subscriptionId} among this app’s subscriptions.` });
+    }
+    if (subscription.status !== 'active') {
+      const since = subscription.deactivationDate ? ` since ${subscription.deactivationDate}` : '';
+      throw new AppError({ status: 422, code: 'inactive-subscription', title: 'Inactive subscription', detail: `${subscription.orgName || subscriptionId} is ${subscription.status}${since}: its API calls would fail.` });
+    }
+    return subscription;
+  }
+
+  /** Runs a change; a client mistake re-renders the users page with the reason instead of an error page. */
+  const change = (action: (req: Request, res: Response) => Promise<string>): RequestHandler =>
+    async (req, res) => {
+      try {
+        const done = await action(req, res);
+        res.redirect(303, `/admin/users?done=${done}`);
+      } catch (error) {
+        if (error instanceof AppError && error.detail) return renderUsers(req, res, error.status, error.detail);
+        if (error instanceof UserInputError) return renderUsers(req, res, 400, error.message);
+        if (error instanceof UserExistsError) return renderUsers(req, res, 409, error.message);
+        throw error;
+      }
+    };
+
+  const noSuchUser = () => new AppError({ status: 404, code: 'no-such-user', title: 'No such user', detail: 'There is no user by that name.' });
+  const username = (req: Request) => String(req.params.username);
+  const actor = (res: Response) => res.locals.actor as Actor;
+
+  router.get('/admin', (_req, res) => res.redirect(303, '/admin/users'));
+  router.get('/admin/users', (req, res) => renderUsers(req, res));
+
+  router.get('/admin/subscriptions', async (req, res) => {
+    const [subscriptions, users] = await Promise.all([loadSubscriptions(), options.users.list()]);
+    const linkedUsers = (id: string) => users.filter((u) => u.subscriptions.some((s) => s.subscriptionId === id)).map((u) => u.username);
+    options.views.render(res, 'admin-subscriptions', {
+      title: 'Subscriptions',
+      nav: 'admin',
+      section: 'subscriptions',
+      subscriptions: subscriptions.list.map((s) => ({ ...s, users: linkedUsers(s.subscriptionId) })),
+      problem: subscriptions.problem,
+      notice: DONE_MESSAGES[String(req.query.done)],
+    });
+  });
+
+  router.post('/admin/subscriptions/refresh', (_req, res) => {
+    options.subscriptions.refresh();
+    res.redirect(303, '/admin/subscriptions?done=refreshed');
+  });
+
+  router.get('/admin/audit', async (_req, res) => {
+    options.views.render(res, 'admin-audit', { title: 'Audit log', nav: 'admin', section: 'audit', entries: await options.audit.latest(200) });
+  });
+
+  router.post(
+    '/admin/users',
+    change(async (req, res) => {
+      const parsed = createSchema.safeParse(req.body);
+      if (!parsed.success) throw new UserInputError([describeIssues(parsed.error)]);
+      const { subscriptionId, ...input } = parsed.data;
+      const subscription = subscriptionId ? await checkLinkable(subscriptionId) : undefined;
+      const user = await options.admin.add({ ...input, subscriptionId: subscription?.subscriptionId, orgName: subscription?.orgName });
+      await options.audit.record(actor(res), 'user.create', user.username, { role: user.role, subscriptionId: subscription?.subscriptionId ?? null });
+      return 'created';
+    }),
+  );
+
+  router.post(
+    '/admin/users/:username/password',
+    change(async (req, res) => {
+      const parsed = passwordFormSchema.safeParse(req.body);
+      if (!parsed.success) throw new UserInputError([describeIssues(parsed.error)]);
+      if (!(await options.admin.setPassword(username(req), parsed.data.password))) throw noSuchUser();
+      await options.audit.record(actor(res), 'user.password-reset', username(req));
+      return 'password-reset';
+    }),
+  );
+
+  router.post(
+    '/admin/users/:username/deactivate',
+    change(async (req, res) => {
+      if (username(req) === actor(res).username) throw new UserInputError(['You cannot deactivate your own account.']);
+      if (!(await options.admin.setActive(username(req), false))) throw noSuchUser();
+      await options.audit.record(actor(res), 'user.deactivate', username(req));
+      return 'deactivated';
+    }),
+  );
+
+  router.post(
+    '/admin/users/:username/activate',
+    change(async (req, res) => {
+      if (!(await options.admin.setActive(username(req), true))) throw noSuchUser();
+      await options.audit.record(actor(res), 'user.activate', username(req));
+      return 'activated';
+    }),
+  );
+
+  router.post(
+    '/admin/users/:username/subscriptions',
+    change(async (req, res) => {
+      const parsed = linkSchema.safeParse(req.body);
+      if (!parsed.success) throw new UserInputError([describeIssues(parsed.error)]);
+      if (!(await options.users.findByUsername(username(req)))) throw noSuchUser();
+      const subscription = await checkLinkable(parsed.data.subscriptionId);
+      await options.admin.link(username(req), subscription.subscriptionId, subscription.orgName);
+      await options.audit.record(actor(res), 'user.link-subscription', username(req), { subscriptionId: subscription.subscriptionId, orgName: subscription.orgName });
+      return 'linked';
+    }),
+  );
+
+  router.post(
+    '/admin/users/:username/subscriptions/:subscriptionId/unlink',
+    change(async (req, res) => {
+      const subscriptionId = String(req.params.subscriptionId);
+      if (!(await options.admin.unlink(username(req), subscriptionId))) {
+        throw new AppError({ status: 404, code: 'no-such-link', title: 'No such link', detail: 'That user is not linked to that subscription.' });
+      }
+      await options.audit.record(actor(res), 'user.unlink-subscription', username(req), { subscriptionId });
+      return 'unlinked';
+    }),
+  );
+
+  return router;
+}
