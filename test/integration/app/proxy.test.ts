@@ -106,6 +106,19 @@ describe('the Fortellis proxy', () => {
     await agent.post(APPOINTMENTS).set('X-CSRF-Token', csrfToken).set('Sec-Fetch-Site', 'cross-site').send({}).expect(403);
   });
 
+  it('refuses same-site (sibling subdomain) requests too, as Fetch Metadata reports them', async () => {
+    const { agent, csrfToken } = await t.signIn();
+    await agent.post(APPOINTMENTS).set('X-CSRF-Token', csrfToken).set('Sec-Fetch-Site', 'same-site').send({}).expect(403);
+  });
+
+  it('accepts a same-origin call whose Origin is "null" (what no-referrer makes browsers send) when Sec-Fetch-Site says same-origin', async () => {
+    const { agent, csrfToken } = await t.signIn();
+    const appointment = { dateTime: '2026-02-04T09:30:00-05:00', requestedServices: [{ description: 'Wiper blades' }] };
+    await agent.post(APPOINTMENTS).set('X-CSRF-Token', csrfToken).set('Origin', 'null').set('Sec-Fetch-Site', 'same-origin').send(appointment).expect(201);
+    // Without Fetch Metadata, an opaque origin is not trusted.
+    await agent.post(APPOINTMENTS).set('X-CSRF-Token', csrfToken).set('Origin', 'null').send(appointment).expect(403);
+  });
+
   it('answers 401 problem JSON to a browser that is not signed in, without calling Fortellis', async () => {
     const before = t.sim.simulator.stats().apiRequests;
     const response = await request(t.app).get(APPOINTMENTS).expect(401);
