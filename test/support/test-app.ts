@@ -6,9 +6,8 @@ import { loadConfig, pointAtSimulator, type AppConfig } from '../../src/config/l
 import { SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET, startSimulator, type RunningSimulator } from '../../src/simulator';
 import { buildDependencies, type BuiltDependencies } from '../../src/dependencies';
 import { createPasswordHasher } from '../../src/auth/password';
-import { ensureDemoUser, DEMO_USER } from '../../src/auth/demo-users';
+import { ensureDemoUsers, DEMO_USER } from '../../src/auth/demo-users';
 import { createLogger } from '../../src/lib/logger';
-
 import { FakeClock } from './fake-clock';
 import { LogCapture } from './log-capture';
 
@@ -63,7 +62,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const logs = new LogCapture();
   const logger = createLogger({ level: 'debug', destination: logs });
   const deps = await buildDependencies(config, { clock, logger, passwords });
-  await ensureDemoUser(deps.users, deps.passwords);
+  await ensureDemoUsers(deps.users, deps.passwords);
   const app = createApp(deps);
 
   async function signIn(username: string = DEMO_USER.username, password: string = DEMO_USER.password): Promise<SignedIn> {
