@@ -2,10 +2,10 @@ import type { Page } from 'playwright-core';
 import { DEMO_USER } from '../../../src/auth/demo-users';
 
 /** Signs in through the sign-in form, as a person would, and waits for the dashboard. */
-export async function signInThroughTheForm(page: Page, appUrl: string): Promise<void> {
+export async function signInThroughTheForm(page: Page, appUrl: string, username: string = DEMO_USER.username, password: string = DEMO_USER.password): Promise<void> {
   await page.goto(`${appUrl}/login`);
-  await page.getByLabel('Username').fill(DEMO_USER.username);
-  await page.getByLabel('Password').fill(DEMO_USER.password);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
   await Promise.all([page.waitForURL(`${appUrl}/dashboard`), page.getByRole('button', { name: 'Sign in' }).click()]);
 }
 

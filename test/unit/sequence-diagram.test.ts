@@ -1,5 +1,5 @@
-import { IMPLICIT_FLOW, RECOMMENDED_FLOW } from '../../../src/implicit/flows';
-import { renderSequenceDiagram, type SequenceDiagram } from '../../../src/implicit/sequence-diagram';
+import { IMPLICIT_FLOW, RECOMMENDED_FLOW } from '../../src/implicit/flows';
+import { renderSequenceDiagram, type SequenceDiagram } from '../../src/implicit/sequence-diagram';
 
 // A pure function: no app needed. It lives beside the page tests that rely on it.
 describe('rendering a sequence diagram as SVG', () => {
