@@ -1,5 +1,7 @@
 import type { ErrorRequestHandler, Request } from 'express';
+import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
+import { RepeatLimiter } from '../lib/repeat-limited-log';
 import { AppError, toProblem } from './errors';
 import type { Views } from './views';
 import type { AppMetrics } from './metrics';
@@ -38,7 +40,9 @@ export function wantsProblemJson(req: Request): boolean {
  * The one error middleware. Known errors keep their status and client-safe words; anything else is a 500
  * with a generic message, while the log gets the detail. Never a stack trace to a client.
  */
-export function errorHandler(options: { logger: Logger; views: Views; metrics?: AppMetrics }): ErrorRequestHandler {
+export function errorHandler(options: { logger: Logger; views: Views; clock: Clock; metrics?: AppMetrics }): ErrorRequestHandler {
+  // Faults of the same kind (say, Fortellis timing out) are logged once a minute with a count, not per request.
+  const faults = new RepeatLimiter(options.clock);
   return (error, req, res, _next) => {
     const appError =
       error instanceof AppError
@@ -51,7 +55,10 @@ export function errorHandler(options: { logger: Logger; views: Views; metrics?: 
     if (appError.status >= 500 && appError.code === 'internal-error') {
       options.logger.error({ requestId, err: error }, 'unhandled error');
     } else if (appError.logDetail) {
-      options.logger.warn({ requestId, code: appError.code, detail: appError.logDetail }, appError.title);
+      const decision = faults.shouldLog(`${appError.code}:${appError.fortellisCode ?? ''}`);
+      if (decision.log) {
+        options.logger.warn({ requestId, code: appError.code, detail: appError.logDetail, similarSinceLastLine: decision.suppressed }, appError.title);
+      }
     }
 
     // The browser went away, or the answer has started already: nothing more can be said.

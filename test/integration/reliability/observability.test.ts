@@ -54,6 +54,25 @@ describe('what operators can see', () => {
     expect(t.logs.entries().filter((e) => e.requestId === response.headers['request-id'])).toHaveLength(1);
   });
 
+  it('logs a Fortellis fault once a minute with a count, not once per request', async () => {
+    const { agent } = await t.signIn();
+    t.sim.simulator.addFault({ target: 'api', drop: true });
+    try {
+      for (let i = 0; i < 5; i += 1) await agent.get(APPOINTMENTS).expect(502);
+    } finally {
+      t.sim.simulator.clearFaults();
+    }
+    const faultLines = () => t.logs.entries().filter((e) => e.code === 'fortellis-unreachable');
+    expect(faultLines()).toHaveLength(1);
+    // Every request keeps its own access-log line.
+    expect(t.logs.entries().filter((e) => e.msg === 'request failed' && e.status === 502)).toHaveLength(5);
+    t.clock.advanceSeconds(60);
+    t.sim.simulator.addFault({ target: 'api', drop: true, count: 1 });
+    await agent.get(APPOINTMENTS).expect(502);
+    expect(faultLines()).toHaveLength(2);
+    expect(faultLines()[1]).toMatchObject({ similarSinceLastLine: 4 });
+  });
+
   it('answers /readyz with each dependency’s state', async () => {
     await request(t.app).get('/readyz').expect(200, { status: 'ok', checks: { database: 'ok' } });
   });

@@ -81,7 +81,7 @@ describe('the error handler', () => {
     });
     route(app);
     const logs = new LogCapture();
-    app.use(errorHandler({ logger: createLogger({ level: 'info', destination: logs }), views: { render: (res) => res.send('page') } }));
+    app.use(errorHandler({ logger: createLogger({ level: 'info', destination: logs }), views: { render: (res) => res.send('page') }, clock: { now: () => 0 } }));
     return { app, logs };
   }
 
