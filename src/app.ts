@@ -93,6 +93,20 @@ export function createApp(deps: AppDependencies): Express {
   );
   app.use(enforceAbsoluteLifetime(timeouts, clock));
 
+  // The API comes right after the session: every proxied call would otherwise walk through the sign-in,
+  // page, implicit-flow and admin routers, none of which has anything under /api. The /api router ends in
+  // its own 404, so nothing below ever sees an /api request.
+  const proxy = createFortellisProxy({
+    apiBaseUrl: config.fortellis.apiBaseUrl,
+    timeoutMs: config.proxy.timeoutMs,
+    bodyLimitBytes: config.proxy.bodyLimitBytes,
+    allowedPaths: config.proxy.allowedPaths,
+    tokens: deps.tokens,
+    agent: deps.upstreamAgent,
+    onUpstreamResponse: deps.metrics.recordUpstream,
+  });
+  app.use('/api', apiRoutes({ proxy, users: deps.users, audit: deps.audit, timeouts, clock, activity: new RecentActivity() }));
+
   app.use(
     authRoutes({
       users: deps.users,
@@ -123,18 +137,7 @@ export function createApp(deps: AppDependencies): Express {
     }),
   );
 
-  const proxy = createFortellisProxy({
-    apiBaseUrl: config.fortellis.apiBaseUrl,
-    timeoutMs: config.proxy.timeoutMs,
-    bodyLimitBytes: config.proxy.bodyLimitBytes,
-    allowedPaths: config.proxy.allowedPaths,
-    tokens: deps.tokens,
-    agent: deps.upstreamAgent,
-    onUpstreamResponse: deps.metrics.recordUpstream,
-  });
-  app.use('/api', apiRoutes({ proxy, users: deps.users, audit: deps.audit, timeouts, clock, activity: new RecentActivity() }));
-
   app.use((_req, _res, next) => next(notFound()));
-  app.use(errorHandler({ logger, views, metrics: deps.metrics }));
+  app.use(errorHandler({ logger, views, clock, metrics: deps.metrics }));
   return app;
 }
