@@ -69,6 +69,9 @@ describe('signing in to the app', () => {
     ['a 10 kB username', `username=${'a'.repeat(10_000)}&password=demo-password`],
     ['a missing password', 'username=demo'],
     ['a NUL byte', 'username=de%00mo&password=demo-password'],
+    ['a right-to-left override', 'username=%E2%80%AEdemo&password=demo-password'],
+    ['invalid UTF-8 (a lone surrogate)', 'username=%ED%A0%80demo&password=demo-password'],
+    ['an emoji-only password', 'username=demo&password=%F0%9F%94%91%F0%9F%94%91'],
   ])('answers %s with a failed sign-in, never a 500', async (_label, body) => {
     const { agent, csrf } = await loginForm();
     const response = await agent.post('/login').type('form').send(`${body}&_csrf=${encodeURIComponent(csrf)}`);
