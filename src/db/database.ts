@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kysely, Migrator, SqliteDialect, type Dialect } from 'kysely';
+import { Kysely, Migrator, sql, SqliteDialect, type Dialect } from 'kysely';
 import type { Database } from './schema';
 import { migrationProvider } from './migrations';
 
@@ -45,7 +45,7 @@ function postgresDialect(url: string): Dialect {
 export async function openDatabase(url: string): Promise<OpenDatabase> {
   const kind: DatabaseKind = url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
   const db = new Kysely<Database>({ dialect: kind === 'sqlite' ? sqliteDialect(url) : postgresDialect(url) });
-  await migrateToLatest(db);
+  await migrateToLatest(db, kind);
   return { db, kind, close: () => db.destroy() };
 }
 
@@ -53,8 +53,12 @@ export async function openDatabase(url: string): Promise<OpenDatabase> {
  * Runs pending migrations. Kysely's migrator takes a lock (an advisory lock on PostgreSQL), so several
  * instances starting at once apply each migration exactly once.
  */
-export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+export async function migrateToLatest(db: Kysely<Database>, kind: DatabaseKind = 'sqlite'): Promise<void> {
+  // On PostgreSQL the migrator looks for its own tables in every schema unless told which one: another
+  // schema's kysely_migration would make it skip creating the tables in ours. Name the current one.
+  const migrationTableSchema =
+    kind === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
+  const migrator = new Migrator({ db, provider: migrationProvider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

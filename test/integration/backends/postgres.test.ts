@@ -39,6 +39,21 @@ describeWithPostgres('PostgreSQL backends', () => {
     };
   });
 
+  it('migrates its own schema even when another schema of the database already has the migration tables', async () => {
+    const other = await postgresSchemaForTest();
+    const mine = await postgresSchemaForTest();
+    try {
+      await (await openDatabase(other.url)).close();
+      const database = await openDatabase(mine.url);
+      const tables = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = ${mine.schema} order by 1`.execute(database.db);
+      expect(tables.rows.map((r) => r.name)).toEqual(expect.arrayContaining(['kysely_migration', 'kysely_migration_lock', 'users', 'user_subscriptions']));
+      await database.close();
+    } finally {
+      await other.drop();
+      await mine.drop();
+    }
+  });
+
   it('applies each migration once when several instances start at the same moment', async () => {
     const schema = await postgresSchemaForTest();
     const instances = await Promise.all(Array.from({ length: 5 }, () => openDatabase(schema.url)));

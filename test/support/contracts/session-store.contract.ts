@@ -24,7 +24,9 @@ export function describeSessionStoreContract(name: string, open: () => Promise<S
       f = await open();
     });
     afterEach(async () => {
-      await f.close();
+      // A failed beforeEach leaves nothing to close, and a closed fixture is not closed twice.
+      await f?.close();
+      f = undefined as never;
     });
 
     const get = (sid: string) => call<SessionData | null>((cb) => f.store.get(sid, cb));

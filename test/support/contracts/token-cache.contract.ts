@@ -20,7 +20,9 @@ export function describeTokenCacheContract(name: string, open: () => Promise<Tok
       f = await open();
     });
     afterEach(async () => {
-      await f.close();
+      // A failed beforeEach leaves nothing to close, and a closed fixture is not closed twice.
+      await f?.close();
+      f = undefined as never;
     });
 
     it('gives back a stored token until it expires', async () => {

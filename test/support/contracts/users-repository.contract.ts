@@ -15,7 +15,9 @@ export function describeUsersRepositoryContract(name: string, open: () => Promis
       fixture = await open();
     });
     afterEach(async () => {
-      await fixture.close();
+      // A failed beforeEach leaves nothing to close, and a closed fixture is not closed twice.
+      await fixture?.close();
+      fixture = undefined as never;
     });
 
     it('creates a user and finds it by username, case-insensitively', async () => {
