@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
+import { createHttpServer } from './http/server';
 import { pointAtSimulator, type AppConfig } from './config/load';
 import { buildDependencies, type BuildOptions, type BuiltDependencies } from './dependencies';
 import { ensureDemoUsers } from './auth/demo-users';
@@ -47,7 +48,8 @@ export async function startServer(initialConfig: AppConfig, options: StartOption
   const deps = await buildDependencies(config, options);
   if (config.simulator.enabled) await ensureDemoUsers(deps.users, deps.passwords);
 
-  const server = createApp(deps).listen(config.port, config.host);
+  // Not app.listen(): createHttpServer() builds requests that are Express objects from birth (src/http/server.ts).
+  const server = createHttpServer(createApp(deps)).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

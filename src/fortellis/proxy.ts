@@ -46,13 +46,29 @@ export function createFortellisProxy(options: ProxyOptions) {
   const basePath = base.pathname.replace(/\/$/, '');
   const transport = base.protocol === 'https:' ? https : http;
 
-  /** Handles one browser request; errors are thrown as AppError for the error middleware. */
+  /**
+   * Handles one browser request; errors are thrown as AppError for the error middleware.
+   *
+   * This runs for every API call, so it keeps per-call work small (see README, "Performance"): one 'close'
+   * listener on the browser's response for the whole call instead of one per upstream attempt, the answer
+   * forwarded chunk by chunk without `pipe()` (which attaches half a dozen listeners per call), and nothing
+   * computed for metrics that nobody reads.
+   */
   return async function proxy(req: Request, res: Response, call: ProxyCall): Promise<void> {
     res.locals.routeLabel = '/api/fortellis/*';
     const target = checkedTarget(req.url, req.method, options.allowedPaths);
     const body = METHODS_WITH_BODY.has(req.method) ? await readBody(req, options.bodyLimitBytes) : undefined;
-    const pathPrefix = target.path.split('/').slice(0, 3).join('/');
     const started = performance.now();
+
+    // A browser that goes away takes the upstream exchange in flight with it.
+    const exchange: Exchange = { clientGone: false, request: undefined, response: undefined, finish: undefined };
+    res.on('close', () => {
+      if (res.writableFinished) return;
+      exchange.clientGone = true;
+      exchange.request?.destroy(clientGone());
+      exchange.response?.destroy();
+      exchange.finish?.();
+    });
 
     let token = await options.tokens.getToken();
     let upstream = await send(token.value);
@@ -75,7 +91,7 @@ export function createFortellisProxy(options: ProxyOptions) {
       }
     }
     const status = upstream.statusCode!;
-    options.onUpstreamResponse?.({ pathPrefix, status, durationMs: performance.now() - started });
+    options.onUpstreamResponse?.({ pathPrefix: pathPrefix(target.path), status, durationMs: performance.now() - started });
     res.locals.upstreamStatus = status;
 
     if (gatewayCode) {
@@ -98,7 +114,7 @@ export function createFortellisProxy(options: ProxyOptions) {
       res.end(errorBody);
       return;
     }
-    await pipeToClient(upstream, res);
+    await forwardToClient(upstream, res, exchange);
 
     function send(accessToken: string): Promise<IncomingMessage> {
       const headers: OutgoingHttpHeaders = {
@@ -125,20 +141,39 @@ export function createFortellisProxy(options: ProxyOptions) {
             agent: options.agent,
             timeout: options.timeoutMs,
           },
-          resolve,
+          (response) => {
+            exchange.request = undefined;
+            exchange.response = response;
+            resolve(response);
+          },
         );
+        exchange.request = upstreamRequest;
         upstreamRequest.on('timeout', () => upstreamRequest.destroy(upstreamTimeout(options.timeoutMs)));
         upstreamRequest.on('error', (error) => reject(error instanceof AppError ? error : upstreamUnreachable(error)));
-        // A browser that goes away takes its upstream request with it.
-        const abandon = () => {
-          if (!res.writableFinished) upstreamRequest.destroy(clientGone());
-        };
-        res.once('close', abandon);
-        upstreamRequest.once('close', () => res.off('close', abandon));
+        // The browser may have gone while the token was being fetched.
+        if (exchange.clientGone) upstreamRequest.destroy(clientGone());
         upstreamRequest.end(body);
       });
     }
   };
+}
+
+/** What one proxied call has in flight upstream, for the browser's 'close' listener. */
+interface Exchange {
+  /** The browser closed the connection before its answer was complete. */
+  clientGone: boolean;
+  request: http.ClientRequest | undefined;
+  response: IncomingMessage | undefined;
+  /** Ends the forwarding of the answer early. */
+  finish: (() => void) | undefined;
+}
+
+/** `/service/v3/appointments/x` → `/service/v3`: the metrics label (the first two segments). */
+export function pathPrefix(path: string): string {
+  const second = path.indexOf('/', 1);
+  if (second === -1) return path;
+  const third = path.indexOf('/', second + 1);
+  return third === -1 ? path : path.slice(0, third);
 }
 
 /** The canonical upstream path and query, or a 400 / 403 problem before anything is sent. */
@@ -171,17 +206,33 @@ function copyResponseHeaders(headers: IncomingHttpHeaders, res: Response, apiBas
   }
 }
 
-function pipeToClient(upstream: IncomingMessage, res: Response): Promise<void> {
+/**
+ * Streams the upstream answer to the browser, respecting back-pressure; resolves when it has all been
+ * handed over, or when either side went away.
+ */
+function forwardToClient(upstream: IncomingMessage, res: Response, exchange: Exchange): Promise<void> {
   return new Promise((resolve) => {
-    upstream.pipe(res);
-    upstream.once('end', resolve);
+    // Done with the upstream answer: let go of it, so that whatever keeps `res` alive for a while (the
+    // session middleware's end() wrapper can, see README "Performance") does not keep it alive too.
+    const done = () => {
+      exchange.response = undefined;
+      exchange.finish = undefined;
+      resolve();
+    };
+    exchange.finish = done;
+    upstream.on('data', (chunk: Buffer) => {
+      if (!res.write(chunk)) {
+        upstream.pause();
+        res.once('drain', () => upstream.resume());
+      }
+    });
+    upstream.once('end', () => {
+      res.end();
+      done();
+    });
     upstream.once('error', () => {
       res.destroy();
-      resolve();
-    });
-    res.once('close', () => {
-      upstream.destroy();
-      resolve();
+      done();
     });
   });
 }
@@ -196,6 +247,8 @@ function readUpstream(upstream: IncomingMessage, limit: number): Promise<Buffer>
     });
     upstream.once('end', () => resolve(Buffer.concat(chunks)));
     upstream.once('error', (error) => reject(upstreamUnreachable(error)));
+    // Destroyed before the end (the browser went away): settle rather than wait for an 'end' that never comes.
+    upstream.once('close', () => reject(clientGone()));
   });
 }
 

@@ -56,11 +56,16 @@ export class AppMetrics {
     registers: [this.registry],
   });
 
-  readonly tokenEvents = new Counter({
+  /** Token cache hits not yet added to tokenEvents (see recordTokenEvent). */
+  private pendingTokenHits = 0;
+
+  readonly tokenEvents: Counter<'event'> = new Counter({
     name: 'fortellis_token_events_total',
     help: 'Token cache events: hit, miss, renewed, failed, invalidated, shared-cache-failed.',
     labelNames: ['event'] as const,
     registers: [this.registry],
+    // Runs before every read of the counter (a scrape, get()): the hits counted since are added then.
+    collect: () => this.flushTokenHits(),
   });
 
   readonly signIns = new Counter({
@@ -102,10 +107,25 @@ export class AppMetrics {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
+  /**
+   * Every proxied call is a token cache 'hit': those are summed in a plain number and handed to prom-client
+   * when the counter is read, because a labelled inc() hashes its labels on every call. Rare events go
+   * straight in.
+   */
   recordTokenEvent = (event: TokenEvent): void => {
+    if (event === 'hit') {
+      this.pendingTokenHits += 1;
+      return;
+    }
     this.tokenEvents.inc({ event });
     if (event === 'shared-cache-failed') this.storeErrors.inc({ store: 'token cache' });
   };
+
+  private flushTokenHits(): void {
+    if (this.pendingTokenHits === 0) return;
+    this.tokenEvents.inc({ event: 'hit' }, this.pendingTokenHits);
+    this.pendingTokenHits = 0;
+  }
 
   recordUpstream = (info: { pathPrefix: string; status: number; durationMs: number }): void => {
     let prefix = info.pathPrefix;

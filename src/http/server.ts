@@ -1,0 +1,43 @@
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { Express } from 'express';
+
+/**
+ * The HTTP server for an Express app, with request and response objects that are Express objects from
+ * birth.
+ *
+ * `http.createServer(app)` (what `app.listen` does) hands Express plain `IncomingMessage` and
+ * `ServerResponse` objects, and Express then changes their prototype on every request
+ * (`Object.setPrototypeOf(req, app.request)` in `app.handle`). Changing the prototype of a live object is
+ * one of the slowest things a V8 program can do: the object gets a fresh hidden class and every property
+ * access on it after that misses the inline caches. Measured with `npm run bench` on this project, it was
+ * the largest single cost of a proxied call (a hello-world Express app spent about 3× the CPU per request
+ * of the same app served as below).
+ *
+ * Node lets a server construct its requests and responses with other classes
+ * (`http.createServer({ IncomingMessage, ServerResponse })`); these constructors create objects whose
+ * prototype already is `app.request` / `app.response`, so Express's `setPrototypeOf` finds nothing to
+ * change. Behaviour is exactly Express's: same prototypes, same methods, same order of middleware.
+ */
+export function createHttpServer(app: Express): http.Server {
+  return http.createServer({ IncomingMessage: expressRequestClass(app), ServerResponse: expressResponseClass(app) }, app);
+}
+
+/** A constructor Node's server can call with `new`, building an IncomingMessage whose prototype is `app.request`. */
+export function expressRequestClass(app: Express): typeof http.IncomingMessage {
+  function ExpressRequest(this: http.IncomingMessage, socket: Socket) {
+    // IncomingMessage is a function-style constructor (it calls Readable.call(this)), so it can initialise `this`.
+    (http.IncomingMessage as unknown as (this: http.IncomingMessage, socket: Socket) => void).call(this, socket);
+  }
+  ExpressRequest.prototype = app.request;
+  return ExpressRequest as unknown as typeof http.IncomingMessage;
+}
+
+/** The same for ServerResponse and `app.response`. */
+export function expressResponseClass(app: Express): typeof http.ServerResponse {
+  function ExpressResponse(this: http.ServerResponse, req: http.IncomingMessage, options?: unknown) {
+    (http.ServerResponse as unknown as (this: http.ServerResponse, req: http.IncomingMessage, options?: unknown) => void).call(this, req, options);
+  }
+  ExpressResponse.prototype = app.response;
+  return ExpressResponse as unknown as typeof http.ServerResponse;
+}

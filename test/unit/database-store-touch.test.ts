@@ -1,0 +1,44 @@
+import type { SessionData } from 'express-session';
+import { sql } from 'kysely';
+import { openDatabase, type OpenDatabase } from '../../src/db/database';
+import { DatabaseSessionStore } from '../../src/session/database-store';
+import { FakeClock } from '../support/fake-clock';
+
+const TTL_MS = 30 * 60_000;
+const TOUCH_INTERVAL_MS = 60_000;
+const data = { cookie: { originalMaxAge: null }, userId: 'u1', username: 'u1', csrfToken: 'c', signedInAt: 1 } as unknown as SessionData;
+
+const settle = (fn: (cb: (error?: unknown) => void) => void) => new Promise<unknown>((resolve) => fn((error) => resolve(error)));
+
+describe('touching a database session while many requests end at once', () => {
+  let database: OpenDatabase;
+  let clock: FakeClock;
+  let store: DatabaseSessionStore;
+  beforeEach(async () => {
+    database = await openDatabase('sqlite::memory:');
+    clock = new FakeClock();
+    store = new DatabaseSessionStore({ db: database.db, clock, ttlMs: TTL_MS, touchIntervalMs: TOUCH_INTERVAL_MS });
+    await settle((cb) => store.set('sid', data, cb));
+  });
+  afterEach(() => database.close());
+
+  it('writes once when the interval has passed, not once per request in flight', async () => {
+    clock.advance(TOUCH_INTERVAL_MS);
+    const writesBefore = store.writes;
+    // Ten requests of the same session end before the first write has come back.
+    const errors = await Promise.all(Array.from({ length: 10 }, () => settle((cb) => store.touch('sid', data, cb))));
+    expect(errors.every((e) => e === undefined)).toBe(true);
+    expect(store.writes - writesBefore).toBe(1);
+  });
+
+  it('tries again on the next request when the write failed', async () => {
+    clock.advance(TOUCH_INTERVAL_MS);
+    await sql`alter table sessions rename to sessions_away`.execute(database.db);
+    expect(await settle((cb) => store.touch('sid', data, cb))).toBeDefined();
+    await sql`alter table sessions_away rename to sessions`.execute(database.db);
+
+    const writesBefore = store.writes;
+    expect(await settle((cb) => store.touch('sid', data, cb))).toBeUndefined();
+    expect(store.writes - writesBefore).toBe(1);
+  });
+});
