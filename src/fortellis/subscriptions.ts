@@ -116,7 +116,8 @@ export class SubscriptionsClient {
       });
     } catch (error) {
       if (error instanceof TokenEndpointError) throw error;
-      throw unavailable(`subscriptions request failed: ${(error as { code?: string }).code ?? String(error)}`, error);
+      // The axios error is not kept as the cause: it holds the request's Bearer token.
+      throw unavailable(`subscriptions request failed: ${(error as { code?: string }).code ?? 'network error'}`);
     }
     if (!expected(response.status)) throw unavailable(`GET ${path} answered HTTP ${response.status}`);
     return response.status === 404 ? NOT_FOUND : response.data;

@@ -30,7 +30,7 @@ export interface AccessToken {
 export class TokenEndpointError extends AppError {
   constructor(
     readonly transient: boolean,
-    private readonly options: { oauthError?: string; logDetail: string; detail: string; cause?: unknown; retryAfterSeconds?: number },
+    options: { oauthError?: string; logDetail: string; detail: string; cause?: unknown; retryAfterSeconds?: number },
   ) {
     super({
       status: transient ? 503 : 502,
@@ -41,16 +41,21 @@ export class TokenEndpointError extends AppError {
       retryAfterSeconds: options.retryAfterSeconds,
       cause: options.cause,
     });
+    this.oauthError = options.oauthError;
   }
 
-  get oauthError(): string | undefined {
-    return this.options.oauthError;
-  }
+  readonly oauthError: string | undefined;
 
   /** The same failure, telling clients when to come back (transient failures only). */
   withRetryAfter(seconds: number): TokenEndpointError {
     if (!this.transient) return this;
-    return new TokenEndpointError(true, { ...this.options, retryAfterSeconds: Math.max(1, seconds) });
+    return new TokenEndpointError(true, {
+      oauthError: this.oauthError,
+      logDetail: this.logDetail ?? this.title,
+      detail: this.detail ?? this.title,
+      cause: this.cause,
+      retryAfterSeconds: Math.max(1, seconds),
+    });
   }
 }
 
@@ -164,7 +169,8 @@ function transientTokenError(logDetail: string, retryAfterSeconds?: number, caus
 export function tokenTransportError(error: unknown): TokenEndpointError {
   const code = (error as { code?: string }).code;
   const what = code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? 'timed out' : `failed (${code ?? 'network error'})`;
-  return transientTokenError(`token request ${what}`, undefined, error);
+  // Not the axios error itself as the cause: it holds the request's Authorization header (the API secret).
+  return transientTokenError(`token request ${what}`, undefined, new Error(`token request ${what}`));
 }
 
 /** Request + parse: one client-credentials token, or a TokenEndpointError. */

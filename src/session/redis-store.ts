@@ -72,8 +72,17 @@ export class RedisSessionStore extends session.Store {
       callback?.();
       return;
     }
+    // Counted as written before the write: requests that end while it is on its way must not all write too.
+    this.touches.wrote(sid, this.clock.now());
     // XX: a touch never brings back a session that was destroyed meanwhile (sign-out on another instance).
-    this.write(sid, data, true).then(() => callback?.(), this.failed(callback));
+    this.write(sid, data, true).then(
+      () => callback?.(),
+      (error: unknown) => {
+        // Not written after all: the next request tries again.
+        this.touches.forget(sid);
+        this.failed(callback)(error);
+      },
+    );
   }
 
   override destroy(sid: string, callback?: Callback): void {

@@ -1,4 +1,6 @@
+import axios from 'axios';
 import { createLogger } from '../../src/lib/logger';
+import { AppError } from '../../src/http/errors';
 import { LogCapture } from '../support/log-capture';
 
 describe('logger redaction', () => {
@@ -25,5 +27,21 @@ describe('logger redaction', () => {
     const logs = new LogCapture();
     createLogger({ level: 'info', destination: logs }).info({ requestId: 'r-1', status: 200 }, 'request');
     expect(logs.entries()[0]).toMatchObject({ requestId: 'r-1', status: 200, level: 'info', msg: 'request' });
+  });
+});
+
+describe('logging errors', () => {
+  it('keeps type, message, code and cause, but not what a library hung on the error (an axios config with its Authorization)', async () => {
+    const axiosError = await axios
+      .get('http://127.0.0.1:9/never', { headers: { Authorization: 'Basic c2VjcmV0LWtleTpzZWNyZXQtdmFsdWU=' }, timeout: 500 })
+      .catch((e: unknown) => e);
+    const logs = new LogCapture();
+    createLogger({ level: 'info', destination: logs }).warn(
+      { err: new AppError({ status: 503, code: 'x', title: 'X', logDetail: 'token request failed', cause: axiosError }) },
+      'failed',
+    );
+    expect(logs.text).not.toContain('c2VjcmV0LWtleTpzZWNyZXQtdmFsdWU=');
+    const [line] = logs.entries() as Array<{ err: Record<string, unknown> }>;
+    expect(line!.err).toMatchObject({ type: 'AppError', code: 'x', status: 503, logDetail: 'token request failed', cause: { code: 'ECONNREFUSED' } });
   });
 });

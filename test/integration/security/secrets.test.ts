@@ -58,3 +58,22 @@ describe('secrets stay out of logs, pages and problem JSON', () => {
     expect(logs).toContain('auth.sign-in.succeeded');
   });
 });
+
+describe('secrets when the token endpoint cannot be reached at all', () => {
+  it('stay out of the logs of a dashboard view and a proxied call (transport errors carry the request headers)', async () => {
+    const t = await buildTestApp();
+    try {
+      const { agent } = await t.signIn();
+      t.sim.simulator.addFault({ target: 'token', drop: true });
+      await agent.get('/dashboard').expect(200);
+      await agent.get('/api/fortellis/service/v3/appointments/').expect(503);
+      const basic = Buffer.from(`${t.config.fortellis.apiKey}:${t.config.fortellis.apiSecret}`).toString('base64');
+      expect(t.logs.text).toContain('subscription details unavailable');
+      expect(t.logs.text).not.toContain(basic);
+      expect(t.logs.text).not.toContain(t.config.fortellis.apiSecret);
+      expect(t.logs.text).not.toMatch(/"Authorization"/i);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -69,6 +69,15 @@ export function describeSessionStoreContract(name: string, open: () => Promise<S
       expect(f.store.writes - before).toBe(0);
     });
 
+    it('writes once when the touch interval has passed, not once per request in flight', async () => {
+      await set('sid-herd', sessionFor('u1'));
+      f.clock.advance(f.ttlMs / 2);
+      const before = f.store.writes;
+      // Ten requests of the same session end before the first write has come back.
+      await Promise.all(Array.from({ length: 10 }, () => touch('sid-herd', sessionFor('u1'))));
+      expect(f.store.writes - before).toBe(1);
+    });
+
     it('destroys a session', async () => {
       await set('sid-5', sessionFor('u1'));
       await destroy('sid-5');
