@@ -79,6 +79,15 @@ describe('.env.example', () => {
   });
 });
 
+describe('the production Node flags', () => {
+  it('are the same for npm start, the Dockerfile and the benchmark’s bff phase', async () => {
+    const { PRODUCTION_NODE_FLAGS } = await import('../../bench/load');
+    const start = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.start!;
+    expect(start).toContain(`node ${PRODUCTION_NODE_FLAGS.join(' ')} dist/server.js`);
+    expect(read('Dockerfile')).toContain(`CMD ["node", ${PRODUCTION_NODE_FLAGS.map((f) => JSON.stringify(f)).join(', ')}, "dist/server.js"]`);
+  });
+});
+
 describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
 
