@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kysely, Migrator, sql, SqliteDialect, type Dialect } from 'kysely';
+import { Kysely, Migrator, sql, SqliteDialect, type Dialect, type SqliteDatabase } from 'kysely';
 import type { Database } from './schema';
 import { migrationProvider } from './migrations';
 
@@ -30,7 +30,30 @@ function sqliteDialect(url: string): Dialect {
   database.pragma('busy_timeout = 5000');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
-  return new SqliteDialect({ database });
+  return new SqliteDialect({ database: withStatementCache(database) });
+}
+
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query afresh; SQLite's prepare is a good part of a session lookup's cost, and the
+ * app runs the same few statements on every request. Prepared statements are kept and reused (SQLite
+ * re-prepares them itself if the schema changes). Safe because the app never streams a query: a statement
+ * is done with before the next one uses it.
+ */
+export function withStatementCache(database: import('better-sqlite3').Database): SqliteDatabase {
+  const statements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+  return {
+    close: () => database.close(),
+    prepare(query: string) {
+      let statement = statements.get(query);
+      if (!statement) {
+        statement = database.prepare(query);
+        if (statements.size < STATEMENT_CACHE_SIZE) statements.set(query, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 function postgresDialect(url: string): Dialect {

@@ -1,0 +1,28 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { withStatementCache } from '../../src/db/database';
+
+describe('the SQLite statement cache', () => {
+  it('prepares each query once and reuses it, with fresh parameters every time', () => {
+    const raw = new BetterSqlite3(':memory:');
+    const prepare = jest.spyOn(raw, 'prepare');
+    const db = withStatementCache(raw);
+    db.prepare('create table t (k text primary key, v text)').run([]);
+    const insert = 'insert into t (k, v) values (?, ?)';
+    db.prepare(insert).run(['a', '1']);
+    db.prepare(insert).run(['b', '2']);
+    expect(db.prepare('select v from t where k = ?').all(['b'])).toEqual([{ v: '2' }]);
+    expect(db.prepare('select v from t where k = ?').all(['a'])).toEqual([{ v: '1' }]);
+    expect(prepare.mock.calls.map(([query]) => query)).toEqual(['create table t (k text primary key, v text)', insert, 'select v from t where k = ?']);
+    db.close();
+  });
+
+  it('still sees a schema change made after a statement was cached', () => {
+    const db = withStatementCache(new BetterSqlite3(':memory:'));
+    db.prepare('create table t (k text)').run([]);
+    db.prepare('insert into t (k) values (?)').run(['x']);
+    expect(db.prepare('select * from t').all([])).toEqual([{ k: 'x' }]);
+    db.prepare('alter table t add column extra text').run([]);
+    expect(db.prepare('select * from t').all([])).toEqual([{ k: 'x', extra: null }]);
+    db.close();
+  });
+});
