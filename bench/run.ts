@@ -52,6 +52,13 @@ function linkAssets(): void {
   }
 }
 
+/** The median of each figure over several runs of the same load. */
+function medianFigures(runs: LoadResult[]): LoadResult {
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const pick = (key: 'rps' | 'p50' | 'p99' | 'errors' | 'non2xx' | 'requests') => median(runs.map((r) => r[key]));
+  return { rps: pick('rps'), p50: pick('p50'), p99: pick('p99'), errors: pick('errors'), non2xx: pick('non2xx'), requests: pick('requests') };
+}
+
 const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 async function warmUp(url: string, headers: Record<string, string>, settings: LoadSettings, seconds: number): Promise<void> {
@@ -150,15 +157,21 @@ async function main(): Promise<void> {
   const measured = Object.fromEntries(targets.map((t) => [t.name, medianRun(t.runs)]));
   const { direct, baseline, bff } = measured as Record<'direct' | 'baseline' | 'bff', PhaseRun>;
 
-  // Added latency: the same evenly paced rate, half of what the bff sustained, against the bff and direct.
+  // Added latency: the same evenly paced rate, half of what the bff sustained, against the bff and direct,
+  // in rounds like the full-load phases (a single sample is at the mercy of whatever else the machine does),
+  // and the median of each figure reported.
   const halfRate = Math.max(1, Math.round(bff.rps / 2));
-  log(`bff at half load: ${halfRate} req/s, evenly paced, ${settings.durationSeconds} s`);
-  const bffHalf = await counted(bffTarget, () => pacedLoad(bffTarget.url, bffTarget.headers, halfRate, settings.durationSeconds, settings.connections));
-  log(`direct at the same rate, ${settings.durationSeconds} s`);
-  const directHalf = await pacedLoad(targets[0]!.url, {}, halfRate, settings.durationSeconds, settings.connections);
-  // For context: what the naive proxy adds at the same rate on the same machine.
-  log(`baseline at the same rate, ${settings.durationSeconds} s`);
-  const baselineHalf = await pacedLoad(targets[1]!.url, {}, halfRate, settings.durationSeconds, settings.connections);
+  const halfRuns: Record<'bff' | 'direct' | 'baseline', LoadResult[]> = { bff: [], direct: [], baseline: [] };
+  for (let round = 1; round <= settings.rounds; round++) {
+    log(`half load: ${halfRate} req/s, evenly paced, ${settings.durationSeconds} s each for bff, direct, baseline (round ${round} of ${settings.rounds})`);
+    halfRuns.bff.push(await counted(bffTarget, () => pacedLoad(bffTarget.url, bffTarget.headers, halfRate, settings.durationSeconds, settings.connections)));
+    halfRuns.direct.push(await pacedLoad(targets[0]!.url, {}, halfRate, settings.durationSeconds, settings.connections));
+    // For context: what the naive proxy adds at the same rate on the same machine.
+    halfRuns.baseline.push(await pacedLoad(targets[1]!.url, {}, halfRate, settings.durationSeconds, settings.connections));
+  }
+  const bffHalf = medianFigures(halfRuns.bff);
+  const directHalf = medianFigures(halfRuns.direct);
+  const baselineHalf = medianFigures(halfRuns.baseline);
   let burst: { bff: LoadResult; direct: LoadResult } | undefined;
   if (process.env.BENCH_AUTOCANNON_RATE === '1') {
     log('the same with autocannon overallRate (bursty; for comparison)');
@@ -204,6 +217,7 @@ async function main(): Promise<void> {
         bff: bffHalf,
         direct: directHalf,
         baseline: baselineHalf,
+        rounds: halfRuns,
         baselineAdded: { p50: round(baselineHalf.p50 - directHalf.p50), p99: round(baselineHalf.p99 - directHalf.p99) },
       },
       ...(burst
