@@ -1,6 +1,6 @@
 import 'dotenv/config';
 import { ConfigError, loadConfig, type AppConfig } from './config/load';
-import { DEMO_USER } from './auth/demo-users';
+import { DEMO_ADMIN, DEMO_USER } from './auth/demo-users';
 import { systemClock } from './lib/clock';
 import { createLogger } from './lib/logger';
 import { startServer, type RunningServer } from './run';
@@ -26,7 +26,7 @@ function announce(running: RunningServer): void {
   if (simulator) {
     lines.push(
       `Simulator mode: Fortellis is simulated at ${simulator.url} (no Fortellis account needed).`,
-      `Open ${config.publicUrl}/login and sign in as ${DEMO_USER.username} / ${DEMO_USER.password}.`,
+      `Open ${config.publicUrl}/login and sign in as ${DEMO_USER.username} / ${DEMO_USER.password} (or ${DEMO_ADMIN.username} / ${DEMO_ADMIN.password} for the admin pages).`,
     );
   } else {
     lines.push(`Fortellis: ${config.fortellis.apiBaseUrl} (issuer ${config.fortellis.issuer})`);
