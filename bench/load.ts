@@ -154,19 +154,7 @@ function runAutocannon(options: autocannon.Options, latencies: Latencies): Promi
 
 /** autocannon at full speed against `url` (closed loop: each connection sends again as soon as answered). */
 export async function maxLoad(url: string, headers: Record<string, string>, settings: LoadSettings): Promise<LoadResult> {
-  const latencies = new Latencies();
-  const result = await runAutocannon(
-    { url, headers, connections: settings.connections, pipelining: settings.pipelining, duration: settings.durationSeconds },
-    latencies,
-  );
-  return {
-    rps: Math.round(result.requests.total / result.duration),
-    p50: ms3(latencies.percentile(50)),
-    p99: ms3(latencies.percentile(99)),
-    errors: result.errors,
-    non2xx: result.non2xx,
-    requests: result.requests.total,
-  };
+  return autocannonLoad(url, headers, settings);
 }
 
 /**
@@ -233,9 +221,21 @@ export async function pacedLoad(url: string, headers: Record<string, string>, ra
 
 /** autocannon's own fixed-rate mode (`overallRate`), reported beside the paced figure to show the difference. */
 export async function autocannonRate(url: string, headers: Record<string, string>, rate: number, settings: LoadSettings): Promise<LoadResult> {
+  return autocannonLoad(url, headers, settings, rate);
+}
+
+/** One autocannon run with the bench's settings (and a fixed overall rate when given), summarised. */
+async function autocannonLoad(url: string, headers: Record<string, string>, settings: LoadSettings, overallRate?: number): Promise<LoadResult> {
   const latencies = new Latencies();
   const result = await runAutocannon(
-    { url, headers, connections: settings.connections, pipelining: settings.pipelining, duration: settings.durationSeconds, overallRate: rate },
+    {
+      url,
+      headers,
+      connections: settings.connections,
+      pipelining: settings.pipelining,
+      duration: settings.durationSeconds,
+      ...(overallRate === undefined ? {} : { overallRate }),
+    },
     latencies,
   );
   return {
