@@ -63,3 +63,28 @@ describe('graceful shutdown', () => {
     await expect(running.deps.users.list()).rejects.toThrow();
   });
 });
+
+describe('graceful shutdown with a request that would outlast the grace period', () => {
+  it('cuts it when the grace period ends, instead of waiting for ever, and still closes everything', async () => {
+    const config = loadConfig({ NODE_ENV: 'test', PORT: '0', SIMULATOR_PORT: '0', DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'info' });
+    const logs = new LogCapture();
+    const running = await startServer(config, { clock: systemClock, logger: createLogger({ level: 'info', destination: logs }), passwords: createPasswordHasher({ logN: 10 }) });
+    const form = await call(`${running.url}/login`);
+    const login = await call(`${running.url}/login`, {
+      method: 'POST',
+      cookie: String(form.headers['set-cookie']![0]).split(';')[0]!,
+      type: 'application/x-www-form-urlencoded',
+      body: new URLSearchParams({ username: 'demo', password: 'demo-password', _csrf: extractFormCsrf(form.text) }).toString(),
+    });
+    const cookie = String(login.headers['set-cookie']!.find((c) => c.startsWith('fbff.sid='))).split(';')[0]!;
+
+    running.simulator!.simulator.addFault({ target: 'api', delayMs: 60_000, count: 1 });
+    const stuck = call(`${running.url}/api/fortellis/service/v3/appointments/`, { cookie });
+    await eventually(() => running.simulator!.simulator.stats().pendingFaultDelays === 1);
+    await running.stop(200);
+    await expect(stuck).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect(logs.text).toContain('server.shutdown.forced');
+    await expect(running.deps.users.list()).rejects.toThrow();
+  });
+});
+
