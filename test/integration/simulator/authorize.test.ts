@@ -144,7 +144,7 @@ describe('the simulated authorize endpoint (implicit-flow demo)', () => {
       .type('form')
       .send({ ...validRequest, username: 'dealer@example.com', password: 'fortellis' });
     const token = fragmentOf(response.headers.location).get('access_token')!;
-    const api = await h.http().get('/crm/cdk-crm/v1/leads/ping').set(h.apiHeaders(token));
+    const api = await h.api().get('/crm/cdk-crm/v1/leads/ping').set(h.apiHeaders(token));
     expect(api.status).toBe(200);
   });
 });
