@@ -199,3 +199,50 @@ async function waitUntil(condition: () => boolean, timeoutMs = 2000): Promise<vo
   const deadline = Date.now() + timeoutMs;
   while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
 }
+
+describe('the simulator controls: cross-site requests (issue 12.7)', () => {
+  let h: SimulatorHarness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.running.close());
+  afterEach(() => h.running.simulator.clearFaults());
+
+  const fault = { target: 'api', status: 503 } as const;
+
+  it.each([
+    ['Sec-Fetch-Site: cross-site', { 'Sec-Fetch-Site': 'cross-site' }],
+    ['Sec-Fetch-Site: same-site (the app on another localhost port)', { 'Sec-Fetch-Site': 'same-site' }],
+    ['an Origin of another site', { Origin: 'http://evil.example' }],
+    ['Origin: null (a sandboxed frame or a data: page)', { Origin: 'null' }],
+    ['a foreign Origin even with a same-origin Referer', { Origin: 'http://localhost:3000', Referer: 'http://127.0.0.1/' }],
+  ])('refuses a fault posted with %s, and adds no fault', async (_label, headers) => {
+    const response = await h.http().post('/__simulator/faults').set(headers).send(fault);
+    expect(response.status).toBe(403);
+    expect(response.body.error).toBe('cross_site_request');
+    expect(h.running.simulator.faults()).toEqual([]);
+  });
+
+  it('refuses every other change from another site: expire-tokens, stats reset, clearing faults', async () => {
+    h.running.simulator.addFault(fault);
+    const crossSite = { 'Sec-Fetch-Site': 'cross-site' };
+    expect((await h.http().post('/__simulator/expire-tokens').set(crossSite)).status).toBe(403);
+    expect((await h.http().post('/__simulator/stats/reset').set(crossSite)).status).toBe(403);
+    expect((await h.http().delete('/__simulator/faults').set(crossSite)).status).toBe(403);
+    expect(h.running.simulator.stats().tokensExpiredBefore).toBeNull();
+    expect(h.running.simulator.faults()).toHaveLength(1);
+  });
+
+  it('accepts changes from the simulator’s own origin, from Sec-Fetch-Site same-origin or none, and from clients that send neither', async () => {
+    const ownOrigin = new URL(h.running.url).origin;
+    expect((await h.http().post('/__simulator/faults').set('Origin', ownOrigin).send(fault)).status).toBe(201);
+    expect((await h.http().post('/__simulator/faults').set('Sec-Fetch-Site', 'same-origin').send(fault)).status).toBe(201);
+    expect((await h.http().post('/__simulator/faults').set('Sec-Fetch-Site', 'none').send(fault)).status).toBe(201);
+    expect((await h.http().post('/__simulator/faults').send(fault)).status).toBe(201);
+  });
+
+  it('answers reads without the check but with no CORS header, so another site’s script cannot read them', async () => {
+    const response = await h.http().get('/__simulator/stats').set('Origin', 'http://evil.example').expect(200);
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
