@@ -13,6 +13,7 @@ import {
   SIMULATOR_ISSUER_PATH,
 } from './constants';
 import { createControlRouter } from './control-router';
+import { createDiscoveryRouter, createRootMetadataRouter } from './discovery';
 import { FaultDelays } from './fault-delays';
 import { createFaultMiddleware } from './fault-middleware';
 import { FaultStore, type Fault, type FaultInput } from './faults';
@@ -136,6 +137,8 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
   // Deterministic answers: no ETag/304 dance between the app's proxy and the simulator.
   app.set('etag', false);
   app.use(SIMULATOR_CONTROL_PATH, createControlRouter(simulator));
+  app.use(SIMULATOR_ISSUER_PATH, createDiscoveryRouter(issuer));
+  app.use(createRootMetadataRouter(SIMULATOR_ISSUER_PATH, issuer));
   app.use(
     SIMULATOR_IDENTITY_PATH,
     createIdentityRouter({
