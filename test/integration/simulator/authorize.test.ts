@@ -27,6 +27,10 @@ describe('the simulated authorize endpoint (implicit-flow demo)', () => {
   });
   afterAll(() => h.running.close());
 
+  /** Posts the sign-in form as the demo Fortellis account, for the valid request with `change` applied. */
+  const signIn = (change: Record<string, string> = {}) =>
+    h.http().post(AUTHORIZE).type('form').send({ ...validRequest, username: 'dealer@example.com', password: 'fortellis', ...change });
+
   it('shows a Fortellis sign-in form with the demo account, carrying the request in hidden fields', async () => {
     const response = await h.http().get(AUTHORIZE).query(validRequest);
     expect(response.status).toBe(200);
@@ -111,11 +115,7 @@ describe('the simulated authorize endpoint (implicit-flow demo)', () => {
   });
 
   it('redirects with the access token in a fragment that parses, and a token with sub and uid but no nonce, as the docs’ example', async () => {
-    const response = await h
-      .http()
-      .post(AUTHORIZE)
-      .type('form')
-      .send({ ...validRequest, state: 'a b&c=d', username: 'Dealer@Example.com', password: 'fortellis' });
+    const response = await signIn({ state: 'a b&c=d', username: 'Dealer@Example.com' });
     expect(response.status).toBe(302);
     const fragment = fragmentOf(response.headers.location);
     expect(Object.fromEntries(fragment)).toEqual({
@@ -138,11 +138,7 @@ describe('the simulated authorize endpoint (implicit-flow demo)', () => {
   it.each([['id_token token'], ['token id_token']])(
     'answers response_type=%s with an access token and an ID token that carries the nonce and the access token’s hash',
     async (responseType) => {
-      const response = await h
-        .http()
-        .post(AUTHORIZE)
-        .type('form')
-        .send({ ...validRequest, response_type: responseType, username: 'dealer@example.com', password: 'fortellis' });
+      const response = await signIn({ response_type: responseType });
       expect(response.status).toBe(302);
       const fragment = fragmentOf(response.headers.location);
       expect([...fragment.keys()].sort()).toEqual(['access_token', 'expires_in', 'id_token', 'scope', 'state', 'token_type']);
@@ -160,11 +156,7 @@ describe('the simulated authorize endpoint (implicit-flow demo)', () => {
   );
 
   it('answers response_type=id_token with an ID token alone', async () => {
-    const response = await h
-      .http()
-      .post(AUTHORIZE)
-      .type('form')
-      .send({ ...validRequest, response_type: 'id_token', username: 'dealer@example.com', password: 'fortellis' });
+    const response = await signIn({ response_type: 'id_token' });
     const fragment = fragmentOf(response.headers.location);
     expect(fragment.get('access_token')).toBeNull();
     expect(decodeJwt(fragment.get('id_token')!)).toMatchObject({ nonce: validRequest.nonce, aud: SIMULATOR_DEFAULT_CLIENT_ID });
@@ -172,11 +164,7 @@ describe('the simulated authorize endpoint (implicit-flow demo)', () => {
   });
 
   it('accepts the implicit-flow token at the APIs too', async () => {
-    const response = await h
-      .http()
-      .post(AUTHORIZE)
-      .type('form')
-      .send({ ...validRequest, username: 'dealer@example.com', password: 'fortellis' });
+    const response = await signIn();
     const token = fragmentOf(response.headers.location).get('access_token')!;
     const api = await h.api().get('/crm/cdk-crm/v1/leads/ping').set(h.apiHeaders(token));
     expect(api.status).toBe(200);
