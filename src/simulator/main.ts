@@ -30,6 +30,7 @@ async function main(): Promise<void> {
       'Fortellis simulator running',
       `  issuer:          ${running.issuer}`,
       `  token endpoint:  ${running.issuer}/v1/token (scope=${CLIENT_CREDENTIALS_SCOPE})`,
+      `  discovery:       ${running.issuer}/.well-known/openid-configuration`,
       `  API base URL:    ${running.apiBaseUrl}  (FORTELLIS_API_BASE_URL; Test environment: ${running.apiBaseUrl}/cdk-test)`,
       `  subscriptions API: ${running.subscriptionsUrl}  (FORTELLIS_SUBSCRIPTIONS_URL)`,
       `  client id:       ${config.clientId}`,
