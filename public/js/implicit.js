@@ -1,8 +1,13 @@
 // The seed tutorial's implicit flow, done correctly (see /compare for why it is still not the flow to ship):
 // - a fresh random state and nonce per attempt, kept in sessionStorage and used once;
+// - it asks for response_type "id_token token": Fortellis' implicit access tokens carry no nonce (the docs'
+//   decoded tokens), a nonce belongs in an ID token (OpenID Connect Core 3.2.2.11), so the ID token that
+//   comes beside the access token is where this page checks it;
 // - on return, the fragment leaves the address bar and history before anything else;
 // - the fragment is parsed with URLSearchParams; a missing or wrong state refuses the response outright;
-// - the token's nonce claim must be this attempt's nonce;
+// - the ID token must be for this app (aud), from the configured issuer (iss), unexpired, carry this
+//   attempt's nonce, and name this access token by its hash (at_hash);
+// - what a browser cannot check it says so: the ID token's signature is not verified here;
 // - the token lives in this closure only (no storage), is logged to the console as the tutorial does, and
 //   its claims are shown decoded but labelled "not verified".
 (function () {
@@ -15,6 +20,7 @@
     authorizeUrl: root.dataset.authorizeUrl,
     clientId: root.dataset.clientId,
     redirectUri: root.dataset.redirectUri,
+    issuer: root.dataset.issuer,
   };
   var countdown = null;
 
@@ -83,6 +89,7 @@
     countdown = null;
     element('implicit-token').textContent = '';
     element('implicit-claims').textContent = '';
+    element('implicit-id-claims').textContent = '';
     element('implicit-tutorial-value').textContent = '';
     element('implicit-result').hidden = true;
   }
@@ -110,17 +117,44 @@
     countdown = window.setInterval(tick, 1000);
   }
 
-  function showToken(token, tokenType, claims, expiresAt, rawFragment) {
+  function showToken(token, tokenType, claims, idClaims, expiresAt, rawFragment) {
     element('implicit-error').hidden = true;
     element('implicit-token').textContent = token;
     element('implicit-token-type').textContent = tokenType;
     element('implicit-claims').textContent = JSON.stringify(claims, null, 2);
+    element('implicit-id-claims').textContent = JSON.stringify(idClaims, null, 2);
     // What the seed tutorial's parser makes of this very fragment: the token glued to "&token_type".
     var tutorialValue = rawFragment.substr(1).split('=')[1] || '';
     var tail = tutorialValue.slice(-24);
     element('implicit-tutorial-value').textContent = (tutorialValue.length > tail.length ? '…' : '') + tail;
     element('implicit-result').hidden = false;
     startCountdown(expiresAt);
+  }
+
+  /** OpenID Connect Core 3.2.2.9: base64url of the left half of the access token's SHA-256 (RS256). */
+  function accessTokenHash(token) {
+    // Web Crypto exists only in secure contexts (https, localhost).
+    if (!window.crypto.subtle) return Promise.reject(new Error('no SubtleCrypto'));
+    var bytes = new TextEncoder().encode(token);
+    return window.crypto.subtle.digest('SHA-256', bytes).then(function (digest) {
+      var half = new Uint8Array(digest).slice(0, 16);
+      var binary = '';
+      for (var i = 0; i < half.length; i++) binary += String.fromCharCode(half[i]);
+      return window.btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    });
+  }
+
+  /**
+   * The checks OpenID Connect asks of an implicit client (Core 3.2.2.11, 3.1.3.7) that a page can make
+   * without the identity server's keys: the reason to refuse, or null. The signature is the one it cannot.
+   */
+  function idTokenProblem(idClaims, nonce) {
+    var audience = Array.isArray(idClaims.aud) ? idClaims.aud : [idClaims.aud];
+    if (idClaims.iss !== settings.issuer) return 'the ID token was issued by ' + idClaims.iss + ', not by ' + settings.issuer + '.';
+    if (audience.indexOf(settings.clientId) === -1) return 'the ID token is not for this app (its aud is not this API key).';
+    if (!(Number(idClaims.exp) * 1000 > Date.now())) return 'the ID token has expired.';
+    if (idClaims.nonce !== nonce) return 'the ID token’s nonce is not the one this tab sent (a response to another request).';
+    return null;
   }
 
   /** Checks a response the authorize endpoint sent back in the fragment; shows the token or the reason. */
@@ -146,14 +180,27 @@
     if (tokenType.toLowerCase() !== 'bearer') return showError('Refused: the token type is not Bearer.');
     var claims = decodeClaims(token);
     if (!claims) return showError('Refused: the access token is not a JWT this page can read.');
-    if (claims.nonce !== pending.nonce) {
-      return showError('Refused: the token’s nonce is not the one this tab sent (a token issued for another request).');
-    }
-    var expiresIn = Number(params.get('expires_in'));
-    var expiresAt = isFinite(expiresIn) && expiresIn > 0 ? Date.now() + expiresIn * 1000 : Number(claims.exp) * 1000;
-    // As the seed tutorial does, so that you can see who else can: anyone with the developer tools open.
-    console.log('Fortellis access token (implicit flow):', token);
-    showToken(token, tokenType, claims, expiresAt, rawFragment);
+    var idToken = params.get('id_token');
+    if (!idToken) return showError('Refused: the response has no ID token, so its nonce cannot be checked.');
+    var idClaims = decodeClaims(idToken);
+    if (!idClaims) return showError('Refused: the ID token is not a JWT this page can read.');
+    var problem = idTokenProblem(idClaims, pending.nonce);
+    if (problem) return showError('Refused: ' + problem);
+    return accessTokenHash(token).then(
+      function (hash) {
+        if (idClaims.at_hash !== hash) {
+          return showError('Refused: the ID token’s at_hash does not name this access token (a token swapped in from elsewhere).');
+        }
+        var expiresIn = Number(params.get('expires_in'));
+        var expiresAt = isFinite(expiresIn) && expiresIn > 0 ? Date.now() + expiresIn * 1000 : Number(claims.exp) * 1000;
+        // As the seed tutorial does, so that you can see who else can: anyone with the developer tools open.
+        console.log('Fortellis access token (implicit flow):', token);
+        showToken(token, tokenType, claims, idClaims, expiresAt, rawFragment);
+      },
+      function () {
+        showError('Refused: this browser cannot compute SHA-256 here (the page must be served over https or from localhost), so the ID token’s at_hash cannot be checked.');
+      },
+    );
   }
 
   function start() {
@@ -161,7 +208,8 @@
     window.sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
     var url = new URL(settings.authorizeUrl);
     url.searchParams.set('client_id', settings.clientId);
-    url.searchParams.set('response_type', 'token');
+    // An ID token beside the access token: it is what carries the nonce back.
+    url.searchParams.set('response_type', 'id_token token');
     url.searchParams.set('scope', 'openid');
     url.searchParams.set('redirect_uri', settings.redirectUri);
     url.searchParams.set('state', pending.state);

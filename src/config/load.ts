@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { envSchema, type Env } from './schema';
 import { parseAllowedPaths, type PathRule } from '../fortellis/path-policy';
-import { SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET, SIMULATOR_ISSUER_PATH } from '../simulator/constants';
+import { SIMULATOR_API_PATH, SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET, SIMULATOR_ISSUER_PATH } from '../simulator/constants';
 
 const MIN_SECRET_BYTES = 32;
 
@@ -161,7 +161,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
       ...fortellisEndpoints(issuer),
       // Browsers may reach the identity server at another address than the app does (docker compose).
       ...(env.FORTELLIS_AUTHORIZE_URL ? { authorizeUrl: env.FORTELLIS_AUTHORIZE_URL } : {}),
-      apiBaseUrl: simulatorEnabled ? simulatorBase : env.FORTELLIS_API_BASE_URL,
+      apiBaseUrl: simulatorEnabled ? `${simulatorBase}${SIMULATOR_API_PATH}` : env.FORTELLIS_API_BASE_URL,
       subscriptionsUrl: simulatorEnabled ? simulatorBase : env.FORTELLIS_SUBSCRIPTIONS_URL,
       scope: env.FORTELLIS_SCOPE,
       tokenTimeoutMs: env.FORTELLIS_TOKEN_TIMEOUT_MS,
@@ -180,14 +180,19 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
   };
 }
 
-/** Points the Fortellis URLs at a simulator that listens at `baseUrl` (known only once it listens). */
+/**
+ * Points the Fortellis URLs at a simulator that listens at `baseUrl` (known only once it listens): identity
+ * and subscriptions at its root, the business APIs below `/apis`, as Fortellis serves them on hosts of
+ * their own. The proxy can reach only what is below the API base URL, never the subscriptions of other
+ * dealers or the simulator's controls.
+ */
 export function pointAtSimulator(config: AppConfig, baseUrl: string): AppConfig {
   return {
     ...config,
     fortellis: {
       ...config.fortellis,
       ...fortellisEndpoints(`${baseUrl}${SIMULATOR_ISSUER_PATH}`),
-      apiBaseUrl: baseUrl,
+      apiBaseUrl: `${baseUrl}${SIMULATOR_API_PATH}`,
       subscriptionsUrl: baseUrl,
     },
   };

@@ -1,55 +1,114 @@
 /**
- * Fortellis gateway error codes and what they mean for the people involved. The codes come from the
- * Fortellis documentation; the HTTP statuses and body shape are not documented, so a code is recognised
- * wherever it appears in an error body (`code`, `errorCode`, or the leading word of `message`).
+ * Fortellis gateway error codes and what they mean for the people involved. The codes, who is at fault and
+ * who must act come from Fortellis' error-code table ("Error Details", "Fault", "Action Required"):
+ * https://docs.fortellis.io/docs/general/making-calls/fortellis-error-codes/
+ * The HTTP statuses and body shape are not documented, so a code is recognised wherever it appears in an
+ * error body (`code`, `errorCode`, or the leading word of `message`).
  */
 
-export type Party = 'app' | 'user' | 'dealer' | 'fortellis' | 'api-provider';
+/**
+ * Who must act, as the docs' "Fault" column names them: the developer of this app (for a user of the app:
+ * its administrator), the developer of the API called, or Fortellis itself.
+ */
+export type Party = 'app-developer' | 'api-developer' | 'fortellis';
 
 export interface GatewayErrorInfo {
-  /** Who has to act. */
+  /** Who has to act (the docs' "Fault"). */
   party: Party;
-  /** Plain words for the person reading the error. */
+  /**
+   * Plain words for the person reading the error: what happened (the docs' "Error Details"), who must act
+   * and what the reader can do now (the docs' "Action Required", said to a user of this app).
+   */
   explanation: string;
   /** True when the token is no longer good and a fresh one may succeed. */
   tokenProblem?: boolean;
 }
 
+/** Said when only the app's developer can fix it: a user of the app reaches them through its administrator. */
+const TELL_ADMIN = 'Tell your administrator, who can pass it on.';
+
 export const GATEWAY_ERRORS = {
-  'API-DOES-NOT-EXIST': { party: 'app', explanation: 'Fortellis has no API at this path. Check the path and the API version.' },
+  'API-DOES-NOT-EXIST': {
+    party: 'app-developer',
+    explanation: `Fortellis has no API at this path. The app's developer must correct the path or the API version. ${TELL_ADMIN}`,
+  },
   'UNAUTHORIZED-API-ACCESS': {
-    party: 'dealer',
-    explanation: "The dealer's subscription does not include this API. The dealer must add it to their subscription of this app.",
+    party: 'app-developer',
+    explanation: `This app has not been given access to this API. The app's developer must add the API to the app in the Fortellis developer account. ${TELL_ADMIN}`,
   },
-  'TOKEN-EXPIRED': { party: 'app', explanation: 'The access token expired. The app gets a new one and tries again.', tokenProblem: true },
+  'TOKEN-EXPIRED': {
+    party: 'app-developer',
+    explanation: `The app's access token has expired. The app gets a new token and tries again; if you still see this, the app is not renewing its tokens. ${TELL_ADMIN}`,
+    tokenProblem: true,
+  },
   'TOKEN-ISSUER-MISMATCH': {
-    party: 'app',
-    explanation: 'The access token was issued by a different identity server than this API expects. Check FORTELLIS_ISSUER.',
+    party: 'app-developer',
+    explanation: `The app's access token comes from another authorization server than Fortellis'. The app's operator must get tokens from the Fortellis authorization server (FORTELLIS_ISSUER). ${TELL_ADMIN}`,
   },
-  'TOKEN-AUDIENCE-MISMATCH': { party: 'app', explanation: 'The access token is not meant for this API. Check the scope and the identity server.' },
-  'INVALID-TOKEN': { party: 'app', explanation: 'Fortellis did not accept the access token. The app gets a new one and tries again.', tokenProblem: true },
-  'QUOTA-EXCEEDED': { party: 'app', explanation: "The app has used up its call quota for this API. Wait and try again later." },
-  'MISSING-AUTHORIZATION': { party: 'app', explanation: 'The request reached Fortellis without an access token.' },
-  'MISSING-SUBSCRIPTION-ID': { party: 'app', explanation: 'The request reached Fortellis without a Subscription-Id.' },
+  'TOKEN-AUDIENCE-MISMATCH': {
+    party: 'app-developer',
+    explanation: `The app's access token has the wrong audience. The app's operator must request its tokens from the Fortellis authorization server (FORTELLIS_ISSUER, FORTELLIS_SCOPE). ${TELL_ADMIN}`,
+  },
+  'INVALID-TOKEN': {
+    party: 'app-developer',
+    explanation: `Fortellis did not accept the app's access token as a valid JSON Web Token. The app gets a new token and tries again; if you still see this, check the app's Fortellis settings. ${TELL_ADMIN}`,
+    tokenProblem: true,
+  },
+  'QUOTA-EXCEEDED': {
+    party: 'app-developer',
+    explanation: `The app has made as many calls to this API as its quota allows. Try again later; the app's developer must ask Fortellis for a larger quota. ${TELL_ADMIN}`,
+  },
+  'MISSING-AUTHORIZATION': {
+    party: 'app-developer',
+    explanation: `The call reached Fortellis without an access token: a fault in the app. ${TELL_ADMIN}`,
+  },
+  'MISSING-SUBSCRIPTION-ID': {
+    party: 'app-developer',
+    explanation: `The call reached Fortellis without a Subscription-Id: a fault in the app, or your account has no store linked. ${TELL_ADMIN}`,
+  },
   'API-SUBSCRIPTION-INACTIVE': {
-    party: 'dealer',
-    explanation: "The dealer's subscription to this app is not active. Pick another store, or ask the dealer to reactivate the subscription.",
+    party: 'api-developer',
+    explanation:
+      "This store's subscription is not active for this API: the API's developer must approve it first. Nothing you can do here but wait, or pick another store; the app's administrator can ask the API developer to approve the activation.",
   },
   'SUBSCRIPTION-MISMATCH': {
-    party: 'user',
-    explanation: 'Fortellis does not know this Subscription-Id for this app. An administrator must link your account to a valid subscription.',
+    party: 'app-developer',
+    explanation: `This Subscription-Id is not subscribed to this API, or the app called with another app's credentials. An administrator must link your account to a store that subscribed to this API, or fix the app's API key and secret.`,
   },
   'SUBSCRIBER-CONFIGURATION-PENDING': {
-    party: 'dealer',
-    explanation: "The dealer has not finished setting up this subscription. Try again once the dealer's configuration is complete.",
+    party: 'api-developer',
+    explanation:
+      "The API's developer has not yet set this store's subscription-specific values. Nothing you can do here: try again later, once the API developer has configured the store; the app's administrator can ask them to.",
   },
-  'API-CONFIGURATION-ERROR': { party: 'api-provider', explanation: 'The API provider has a configuration problem. Try again later or contact Fortellis support.' },
-  'ROUTING-ERROR': { party: 'fortellis', explanation: 'Fortellis could not route the request. Try again later.' },
-  'PROCESSING-ERROR': { party: 'fortellis', explanation: 'Fortellis failed while processing the request. Try again later.' },
-  'TARGET-SYSTEM-UNREACHABLE': { party: 'dealer', explanation: "Fortellis could not reach the dealer's system. Try again later." },
-  'TARGET-SYSTEM-TIMED-OUT': { party: 'dealer', explanation: "The dealer's system did not answer in time. Try again later." },
-  'TARGET-RESPONSE': { party: 'api-provider', explanation: "The dealer's system answered with an error." },
-  'PAYLOAD-TOO-BIG': { party: 'user', explanation: 'The request or response is larger than Fortellis allows.' },
+  'API-CONFIGURATION-ERROR': {
+    party: 'api-developer',
+    explanation: "The API's custom authorization is misconfigured, so Fortellis cannot get the credentials it needs. The API's developer must fix it; try again later.",
+  },
+  'ROUTING-ERROR': {
+    party: 'fortellis',
+    explanation: 'Fortellis cannot tell which system should handle this call (the subscription has no active target). Fortellis Support must correct the subscription; try again later.',
+  },
+  'PROCESSING-ERROR': {
+    party: 'fortellis',
+    explanation: 'Fortellis hit an error and could not process the call. Try again later; if it persists, the app’s administrator should contact Fortellis Support.',
+  },
+  'TARGET-SYSTEM-UNREACHABLE': {
+    party: 'api-developer',
+    explanation: "The API's server is not accepting calls right now. The API's developer must fix it; try again later.",
+  },
+  'TARGET-SYSTEM-TIMED-OUT': {
+    party: 'api-developer',
+    explanation: "The API's server did not answer in time. The API's developer must look into it; try again later.",
+  },
+  'TARGET-RESPONSE': {
+    party: 'api-developer',
+    explanation: "The API's server answered with an error, which Fortellis passed on. The API's developer must fix it in the API server; try again later.",
+  },
+  'PAYLOAD-TOO-BIG': {
+    party: 'api-developer',
+    explanation:
+      "The request or the answer is larger than Fortellis can carry. Ask for less at once (a smaller page); the API's developer must switch the API to streaming with Fortellis Support.",
+  },
 } as const satisfies Record<string, GatewayErrorInfo>;
 
 export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS;

@@ -23,19 +23,39 @@ const subscriptionSchema = z.object({
 });
 const subscriptionListSchema = z.object({ subscriptions: z.array(subscriptionSchema) });
 
-const contextSchema = z.object({
-  organizationInfo: z.object({
-    id: z.string().optional(),
-    name: z.string(),
-    address: z.unknown().optional(),
-    countryCode: z.string().optional(),
-    phoneNumber: z.string().optional(),
-  }),
-  appInfo: z.object({ id: z.string().optional(), name: z.string().optional() }).passthrough().optional(),
+const organizationInfoSchema = z.object({
+  id: z.string().optional(),
+  name: z.string(),
+  address: z.unknown().optional(),
+  countryCode: z.string().optional(),
+  phoneNumber: z.string().optional(),
 });
+const appInfoSchema = z
+  .object({ id: z.string().optional(), name: z.string().optional(), developer: z.string().optional(), contactEmail: z.string().optional() })
+  .passthrough();
+
+/**
+ * The context answer as the docs show it: `organizationInfo` and `appInfo`, and beside them `entityInfo`
+ * and `solutionInfo`, the older names of the same two objects (Fortellis announced it would stop sending
+ * those, so either pair may come alone). The organisation is required under one name or the other.
+ * https://docs.fortellis.io/docs/tutorials/app-toolbox/using-the-subscriptions-endpoint/
+ */
+const contextSchema = z
+  .object({
+    organizationInfo: organizationInfoSchema.optional(),
+    appInfo: appInfoSchema.optional(),
+    entityInfo: organizationInfoSchema.optional(),
+    solutionInfo: appInfoSchema.optional(),
+  })
+  .refine((context) => context.organizationInfo ?? context.entityInfo, { message: 'organizationInfo (or entityInfo) is required' })
+  .transform((context) => ({
+    ...context,
+    organizationInfo: (context.organizationInfo ?? context.entityInfo)!,
+    appInfo: context.appInfo ?? context.solutionInfo,
+  }));
 
 export type Subscription = z.infer<typeof subscriptionSchema>;
-export type SubscriptionContext = z.infer<typeof contextSchema>;
+export type SubscriptionContext = z.output<typeof contextSchema>;
 
 export interface SubscriptionsClientOptions {
   http: AxiosInstance;

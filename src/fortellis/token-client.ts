@@ -66,8 +66,15 @@ function formEncode(value: string): string {
 
 /**
  * The HTTP Basic credentials for a client, per RFC 6749 §2.3.1: client id and secret are each
- * form-urlencoded before they are joined with `:` and base64-encoded, so a secret holding `:`, `%`, `+` or
- * non-ASCII characters survives the trip.
+ * form-urlencoded before they are joined with `:` and base64-encoded.
+ *
+ * Why this form and not the docs' literal "Base64 encode `{apiKey}:{apiSecret}`"
+ * (https://docs.fortellis.io/docs/general/making-calls/authorizing-requests/): for every key and secret
+ * Fortellis issues (letters, digits, `-`, `_`) the two are the same bytes, so this *is* the docs' header.
+ * They differ only for a secret holding `:`, `%`, `+`, a space or non-ASCII, and there the RFC form is the
+ * one Fortellis' Okta identity server reads back exactly (it takes both forms; a raw `%41` or `+` would be
+ * read as `A` or a space by the standard reading), and it keeps the header ASCII, where RFC 7617 leaves
+ * the charset of a raw Basic pair undefined. https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
  */
 export function basicAuthorization(clientId: string, clientSecret: string): string {
   return `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret)}`, 'utf8').toString('base64')}`;

@@ -11,8 +11,8 @@ export const IMPLICIT_FLOW: SequenceDiagram = {
   title: 'The implicit flow (the seed tutorial, done correctly)',
   description:
     'The browser page creates a random state and nonce, sends the user to the Fortellis authorize endpoint, ' +
-    'where the user signs in with a Fortellis account. Fortellis redirects back to the page with the access ' +
-    'token in the URL fragment. The page checks the state and nonce, removes the fragment from the address ' +
+    'where the user signs in with a Fortellis account. Fortellis redirects back to the page with an ID token and ' +
+    'the access token in the URL fragment. The page checks the state, and the nonce in the ID token, removes the fragment from the address ' +
     'bar, and keeps the token in JavaScript. To call an API it still needs the dealer’s Subscription-Id, ' +
     'which only a backend can look up.',
   participants: [
@@ -25,18 +25,18 @@ export const IMPLICIT_FLOW: SequenceDiagram = {
     { from: 'browser', to: 'app', text: 'GET /implicit/' },
     { from: 'app', to: 'browser', text: 'page + /public/js/implicit.js', reply: true },
     { from: 'browser', to: 'browser', text: 'new random state + nonce\nin sessionStorage' },
-    { from: 'browser', to: 'identity', text: 'GET /v1/authorize?client_id=API key&response_type=token\n&scope=openid&redirect_uri=…/implicit/&state&nonce' },
+    { from: 'browser', to: 'identity', text: 'GET /v1/authorize?client_id=API key&response_type=id_token token\n&scope=openid&redirect_uri=…/implicit/&state&nonce' },
     { from: 'identity', to: 'browser', text: 'sign-in form (a Fortellis account)', reply: true },
     { from: 'browser', to: 'identity', text: 'POST e-mail + password' },
     {
       from: 'identity',
       to: 'browser',
-      text: '302 …/implicit/#access_token=JWT&token_type=Bearer\n&expires_in=3600&scope=openid&state',
+      text: '302 …/implicit/#id_token=JWT&access_token=JWT&token_type=Bearer\n&expires_in=3600&scope=openid&state',
       reply: true,
       exposes: true,
     },
     { from: 'browser', to: 'app', text: 'GET /implicit/\n(the fragment stays in the browser)' },
-    { from: 'browser', to: 'browser', text: 'check state + nonce, replaceState,\ntoken kept in JavaScript', exposes: true },
+    { from: 'browser', to: 'browser', text: 'check state, ID token nonce + at_hash,\nreplaceState, token kept in JavaScript', exposes: true },
     { from: 'browser', to: 'api', text: 'Authorization: Bearer JWT\n+ Subscription-Id: ? (only a backend knows it)', exposes: true },
   ],
 };

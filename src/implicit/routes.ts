@@ -14,7 +14,7 @@ export const COMPARE_PAGE_PATH = '/compare';
 export interface ImplicitRoutesOptions {
   views: Views;
   clock: Clock;
-  /** Only the public parts are used: the authorize URL, the API key (= client_id), the redirect URI. */
+  /** Only the public parts are used: the authorize URL, the issuer, the API key (= client_id), the redirect URI. */
   config: Pick<AppConfig, 'fortellis' | 'implicit' | 'session' | 'simulator'>;
 }
 
@@ -41,6 +41,8 @@ export function implicitRoutes(options: ImplicitRoutesOptions): Router {
       authorizeUrl: config.fortellis.authorizeUrl,
       clientId: config.fortellis.apiKey,
       redirectUri: config.implicit.redirectUri,
+      // The ID token's `iss` must be this (the page checks it); public like the rest.
+      issuer: config.fortellis.issuer,
       demoAccount,
     });
   });

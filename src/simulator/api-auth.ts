@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { gatewayContext } from './gateway-context';
 import { sendGatewayError } from './gateway-errors';
+import type { SubscriptionEnvironment } from './namespaces';
 import type { DealerRecord, SimulatedApiId } from './sample-data';
 import type { TokenService } from './token-service';
 
@@ -24,10 +25,15 @@ export function requireAccessToken(tokens: TokenService): RequestHandler {
 }
 
 /**
- * Refuses requests whose Subscription-Id is missing, unknown, inactive, or does not include `api`; on
- * success the dealer is available to the route through `dealerOf(res)`.
+ * Refuses requests whose Subscription-Id is missing, unknown, of another environment than the namespace
+ * called (`environment`), inactive, or does not include `api`; on success the dealer is available to the
+ * route through `dealerOf(res)`.
  */
-export function requireSubscription(dealers: Map<string, DealerRecord>, api: SimulatedApiId): RequestHandler {
+export function requireSubscription(
+  dealers: Map<string, DealerRecord>,
+  api: SimulatedApiId,
+  environment: SubscriptionEnvironment | 'any' = 'any',
+): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const subscriptionId = req.get('subscription-id')?.trim();
     if (!subscriptionId) return sendGatewayError(res, 'MISSING-SUBSCRIPTION-ID');
@@ -35,6 +41,12 @@ export function requireSubscription(dealers: Map<string, DealerRecord>, api: Sim
     if (!dealer) {
       return sendGatewayError(res, 'SUBSCRIPTION-MISMATCH', {
         explanation: `Subscription ${subscriptionId} is not a subscription to this app.`,
+      });
+    }
+    // The Test environment's API is a listing of its own: a production subscription is not one to it.
+    if (environment !== 'any' && dealer.environment !== environment) {
+      return sendGatewayError(res, 'SUBSCRIPTION-MISMATCH', {
+        explanation: `Subscription ${subscriptionId} belongs to the ${dealer.environment} environment, not to this API's ${environment} environment.`,
       });
     }
     if (dealer.status !== 'active') {

@@ -1,5 +1,6 @@
 /**
- * Validation of an implicit-flow authorization request (RFC 6749 §4.2.1, plus OpenID Connect's `nonce`),
+ * Validation of an implicit-flow authorization request (RFC 6749 §4.2.1; OpenID Connect Core §3.2.2.1 for
+ * `response_type=id_token token` and `id_token`, and its `nonce`),
  * as a pure function. The order matters: only once `client_id` and `redirect_uri` are known good may an
  * error be sent back to `redirect_uri`; before that, redirecting would make the server an open redirector
  * (RFC 6749 §4.2.2.1, §10.15), so the user sees an error page instead.
@@ -10,10 +11,17 @@ export interface AuthorizeSettings {
   redirectUris: readonly string[];
 }
 
+/**
+ * The implicit response types: the seed tutorial's `token` (an access token only) and OpenID Connect's
+ * `id_token token` (an ID token, which carries the nonce, beside it) and `id_token`. Okta serves all three.
+ */
+export type ImplicitResponseType = 'token' | 'id_token token' | 'id_token';
+
 /** A request that passed every check; `state` is optional in RFC 6749 and echoed only when sent. */
 export interface ValidAuthorizeRequest {
   clientId: string;
-  responseType: 'token';
+  /** Normalised: the space-separated values in this order, whatever order the client sent. */
+  responseType: ImplicitResponseType;
   scope: string;
   redirectUri: string;
   nonce: string;
@@ -57,28 +65,39 @@ export function checkAuthorizeRequest(params: Record<string, unknown>, settings:
     description,
     ...(state !== undefined ? { state } : {}),
   });
-  const responseType = single(params, 'response_type');
-  if (!responseType) return fail('invalid_request', 'The request has no response_type.');
-  if (responseType !== 'token') {
-    return fail('unsupported_response_type', 'Only response_type=token (the implicit flow) is supported here.');
+  const rawResponseType = single(params, 'response_type');
+  if (!rawResponseType) return fail('invalid_request', 'The request has no response_type.');
+  const responseType = implicitResponseType(rawResponseType);
+  if (!responseType) {
+    return fail('unsupported_response_type', 'Only the implicit flow is supported here: response_type=token, "id_token token" or id_token.');
   }
   const scope = single(params, 'scope');
   if (!scope || !scope.split(' ').includes('openid')) {
     return fail('invalid_scope', 'The scope must include openid.');
   }
   const nonce = single(params, 'nonce');
-  if (!nonce) return fail('invalid_request', 'The request has no nonce; one is required for response_type=token.');
+  if (!nonce) return fail('invalid_request', `The request has no nonce; one is required for response_type=${responseType}.`);
   return {
     kind: 'valid',
     request: {
       clientId,
-      responseType: 'token',
+      responseType,
       scope,
       redirectUri,
       nonce,
       ...(state !== undefined ? { state } : {}),
     },
   };
+}
+
+/** The response type in its normal order (OIDC lets the values come in any order), or undefined. */
+function implicitResponseType(value: string): ImplicitResponseType | undefined {
+  const values = value.split(' ').filter((part) => part !== '').sort();
+  const key = values.join(' ');
+  if (key === 'token') return 'token';
+  if (key === 'id_token') return 'id_token';
+  if (key === 'id_token token') return 'id_token token';
+  return undefined;
 }
 
 /**

@@ -53,26 +53,33 @@ export function createAuthorizeRouter(deps: AuthorizeRouterDependencies): Router
       });
       return sendPage(res, 401, page, check.request);
     }
-    const issued = await deps.tokens.issueImplicitToken({
-      clientId: check.request.clientId,
-      email: SIMULATOR_DEMO_ACCOUNT.email,
-      nonce: check.request.nonce,
-    });
-    deps.stats.countTokenIssued();
     noStore(res);
-    res.redirect(
-      302,
-      fragmentRedirect(check.request.redirectUri, {
-        access_token: issued.accessToken,
-        token_type: 'Bearer',
-        expires_in: String(issued.expiresIn),
-        scope: 'openid',
-        state: check.request.state,
-      }),
-    );
+    res.redirect(302, fragmentRedirect(check.request.redirectUri, await implicitResponse(deps.tokens, check.request)));
+    deps.stats.countTokenIssued();
   });
 
   return router;
+}
+
+/**
+ * The fragment's values for a signed-in user: the access token for `token`, the ID token for `id_token`,
+ * both for `id_token token` (the ID token then carries the access token's hash). The nonce is in the ID
+ * token only, as in Okta: Fortellis' implicit-flow access tokens carry none.
+ */
+async function implicitResponse(tokens: TokenService, request: ValidAuthorizeRequest): Promise<Record<string, string | undefined>> {
+  const user = { clientId: request.clientId, email: SIMULATOR_DEMO_ACCOUNT.email };
+  const wantsAccessToken = request.responseType !== 'id_token';
+  const wantsIdToken = request.responseType !== 'token';
+  const access = wantsAccessToken ? await tokens.issueImplicitToken(user) : undefined;
+  const idToken = wantsIdToken ? await tokens.issueIdToken({ ...user, nonce: request.nonce, accessToken: access?.accessToken }) : undefined;
+  return {
+    access_token: access?.accessToken,
+    token_type: access ? 'Bearer' : undefined,
+    expires_in: access ? String(access.expiresIn) : undefined,
+    scope: 'openid',
+    id_token: idToken,
+    state: request.state,
+  };
 }
 
 /** E-mail addresses are case-insensitive at sign-in, as Okta treats them; the password is not. */

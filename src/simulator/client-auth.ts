@@ -1,14 +1,25 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /**
- * Client authentication at the token endpoint (RFC 6749 §2.3.1): HTTP Basic with the id and secret
- * form-urlencoded *before* base64, or `client_id` / `client_secret` as request parameters. Pure functions
- * over strings, so every encoding corner (`:`, `%`, `+`, non-ASCII) is unit-testable.
+ * Client authentication at the token endpoint: HTTP Basic, or `client_id` / `client_secret` as request
+ * parameters. Basic is read both ways found in the wild, since Okta (Fortellis' identity server) takes both:
+ * - RFC 6749 §2.3.1: id and secret each form-urlencoded, then joined with `:` and base64-encoded;
+ * - Fortellis' docs ("Base64 encode `{apiKey}:{apiSecret}`"), the pair as it is, with no urlencoding
+ *   (https://docs.fortellis.io/docs/general/making-calls/authorizing-requests/).
+ * For credentials of letters, digits, `-`, `_`, `.` and `*` (every key and secret Fortellis issues) the two
+ * are the same bytes; they differ only for `:`, `%`, `+`, spaces and non-ASCII, where the simulator tries
+ * both readings. Pure functions over strings, so every encoding corner is unit-testable.
  */
 
-export interface ClientCredentials {
+/** One reading of the id and secret a client sent. */
+export interface CredentialPair {
   clientId: string;
   clientSecret: string;
+}
+
+export interface ClientCredentials {
+  /** Every reading of what the client sent (Basic: the RFC 6749 one first, then the raw one). */
+  readings: CredentialPair[];
   /** How the client sent them; Basic is what Fortellis documents and the app uses. */
   method: 'client_secret_basic' | 'client_secret_post';
 }
@@ -34,7 +45,7 @@ export function formUrlDecode(value: string): string | undefined {
   }
 }
 
-/** The `Authorization` header value a correct client sends: `Basic base64(enc(id) ":" enc(secret))`. */
+/** The `Authorization` header value of RFC 6749 §2.3.1: `Basic base64(enc(id) ":" enc(secret))`. */
 export function basicAuthorizationHeader(clientId: string, clientSecret: string): string {
   const pair = `${formUrlEncode(clientId)}:${formUrlEncode(clientSecret)}`;
   return `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
@@ -43,21 +54,24 @@ export function basicAuthorizationHeader(clientId: string, clientSecret: string)
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /**
- * Decodes a Basic `Authorization` header per RFC 6749 §2.3.1: base64, split at the *first* colon (the
- * id cannot contain one once encoded; the secret may), then form-url-decode each half.
+ * Decodes a Basic `Authorization` header: base64, split at the *first* colon (an API key has none, raw or
+ * encoded; the secret may), then both readings of the halves: form-url-decoded (RFC 6749 §2.3.1; absent
+ * when a half is not valid form-urlencoding, e.g. a raw `100%`) and as sent (Fortellis' docs). Identical
+ * readings are given once.
  */
-export function decodeBasicCredentials(
-  authorization: string,
-): { clientId: string; clientSecret: string } | undefined {
+export function decodeBasicCredentials(authorization: string): CredentialPair[] | undefined {
   const match = /^Basic[ \t]+(\S+)[ \t]*$/i.exec(authorization);
   if (!match || !BASE64.test(match[1])) return undefined;
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 0) return undefined;
-  const clientId = formUrlDecode(decoded.slice(0, colon));
-  const clientSecret = formUrlDecode(decoded.slice(colon + 1));
-  if (clientId === undefined || clientSecret === undefined || clientId === '') return undefined;
-  return { clientId, clientSecret };
+  if (colon < 1) return undefined;
+  const raw = { clientId: decoded.slice(0, colon), clientSecret: decoded.slice(colon + 1) };
+  const clientId = formUrlDecode(raw.clientId);
+  const clientSecret = formUrlDecode(raw.clientSecret);
+  const readings: CredentialPair[] = [];
+  if (clientId !== undefined && clientId !== '' && clientSecret !== undefined) readings.push({ clientId, clientSecret });
+  if (!readings.some((reading) => reading.clientId === raw.clientId && reading.clientSecret === raw.clientSecret)) readings.push(raw);
+  return readings;
 }
 
 /**
@@ -76,20 +90,19 @@ export function readClientCredentials(
         description: 'Use either HTTP Basic authentication or client_secret in the request, not both.',
       };
     }
-    const basic = decodeBasicCredentials(authorization);
-    if (!basic) {
+    const readings = decodeBasicCredentials(authorization);
+    if (!readings) {
       return {
         ok: false,
         error: 'invalid_client',
-        description:
-          'The Authorization header must be "Basic base64(urlencode(client_id):urlencode(client_secret))".',
+        description: 'The Authorization header must be "Basic base64(client_id:client_secret)".',
       };
     }
-    return { ok: true, credentials: { ...basic, method: 'client_secret_basic' } };
+    return { ok: true, credentials: { readings, method: 'client_secret_basic' } };
   }
   const { client_id: clientId, client_secret: clientSecret } = params;
   if (typeof clientId === 'string' && clientId !== '' && typeof clientSecret === 'string') {
-    return { ok: true, credentials: { clientId, clientSecret, method: 'client_secret_post' } };
+    return { ok: true, credentials: { readings: [{ clientId, clientSecret }], method: 'client_secret_post' } };
   }
   return {
     ok: false,
@@ -107,12 +120,16 @@ export function secretsEqual(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-/** True when both the id and the secret match; both are always compared. */
-export function clientMatches(
-  credentials: Pick<ClientCredentials, 'clientId' | 'clientSecret'>,
-  expected: { clientId: string; clientSecret: string },
-): boolean {
-  const idMatches = secretsEqual(credentials.clientId, expected.clientId);
-  const secretMatches = secretsEqual(credentials.clientSecret, expected.clientSecret);
-  return idMatches && secretMatches;
+/**
+ * True when some reading has both the id and the secret right. Every reading is compared, and both halves
+ * of each, so the time taken says nothing about which part was wrong.
+ */
+export function clientMatches(credentials: Pick<ClientCredentials, 'readings'>, expected: CredentialPair): boolean {
+  let matched = false;
+  for (const reading of credentials.readings) {
+    const idMatches = secretsEqual(reading.clientId, expected.clientId);
+    const secretMatches = secretsEqual(reading.clientSecret, expected.clientSecret);
+    matched = (idMatches && secretMatches) || matched;
+  }
+  return matched;
 }

@@ -14,6 +14,11 @@ export const SIMULATOR_AUTH_SERVER_ID = 'aus-simulator';
 export const SIMULATOR_ISSUER_PATH = `/oauth2/${SIMULATOR_AUTH_SERVER_ID}`;
 /** Path of the identity endpoints (`token`, `authorize`, `keys`): `{issuer}/v1`, as in Okta. */
 export const SIMULATOR_IDENTITY_PATH = `${SIMULATOR_ISSUER_PATH}/v1`;
+/**
+ * Base path of the simulated business APIs (Fortellis' `https://api.fortellis.io`): an app's
+ * FORTELLIS_API_BASE_URL is `{simulator}/apis`. Identity, subscriptions and the controls live outside it.
+ */
+export const SIMULATOR_API_PATH = '/apis';
 /** Path prefix of the simulator's own test and demo controls. Fortellis has nothing here. */
 export const SIMULATOR_CONTROL_PATH = '/__simulator';
 

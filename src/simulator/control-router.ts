@@ -1,4 +1,4 @@
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { createAssetsRouter } from './assets';
 import { FaultValidationError, type Fault, type FaultInput } from './faults';
 import type { SimulatorStats } from './stats';
@@ -20,6 +20,7 @@ export interface SimulatorControls {
 export function createControlRouter(controls: SimulatorControls): Router {
   const router = Router();
   router.use('/assets', createAssetsRouter());
+  router.use(refuseCrossSiteChanges);
   router.use(express.json({ limit: '16kb' }));
 
   router.get('/stats', (_req, res) => {
@@ -59,4 +60,38 @@ export function createControlRouter(controls: SimulatorControls): Router {
     res.status(status).json({ error: 'invalid_request', message: 'The request body must be a JSON object.' });
   });
   return router;
+}
+
+const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The controls change the simulator for everyone (faults, early expiry), so a web page the developer
+ * happens to visit must not be able to post to them (a "simple" cross-site POST needs no CORS preflight).
+ * Browsers say where a request comes from: `Sec-Fetch-Site` when they send it (it cannot be set by a
+ * page), else `Origin`, which must name the host the request was sent to. Tests and curl send neither and
+ * are let through. Same-site is not enough: the app on another port of localhost is same-site, and no
+ * page of it ever posts here. https://web.dev/articles/fetch-metadata
+ */
+export const refuseCrossSiteChanges: RequestHandler = (req, res, next) => {
+  if (READ_ONLY_METHODS.has(req.method)) return next();
+  const fetchSite = req.get('sec-fetch-site');
+  const origin = req.get('origin');
+  const foreign =
+    fetchSite !== undefined ? fetchSite !== 'same-origin' && fetchSite !== 'none' : origin !== undefined && !isOriginOf(origin, req.get('host'));
+  if (!foreign) return next();
+  res
+    .status(403)
+    .set('Cache-Control', 'no-store')
+    .json({ error: 'cross_site_request', message: 'The simulator controls accept changes only from the simulator itself or from a non-browser client.' });
+};
+
+/** True when `origin` is an http(s) origin whose host:port is `host` (`Origin: null` never is). */
+function isOriginOf(origin: string, host: string | undefined): boolean {
+  if (!host) return false;
+  try {
+    const url = new URL(origin);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.host === host.toLowerCase();
+  } catch {
+    return false;
+  }
 }

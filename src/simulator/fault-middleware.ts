@@ -27,7 +27,9 @@ export function createFaultMiddleware(target: FaultTarget, deps: FaultMiddleware
   const respond =
     target === 'api' ? sendApiFault : (res: Response, fault: Fault) => sendTokenFault(res, fault, deps.clock);
   return async (req: Request, res: Response, next: NextFunction) => {
-    const fault = deps.faults.take(target, req.originalUrl.split('?')[0]);
+    // API faults name paths as the app sees them on its API (or subscriptions) host, i.e. below the
+    // simulator's mount point; token faults name the identity path in full.
+    const fault = deps.faults.take(target, target === 'api' ? req.path : req.originalUrl.split('?')[0]);
     if (!fault) return next();
     deps.stats.countFaultApplied();
     if (fault.delayMs > 0 && !(await deps.delays.wait(fault.delayMs, res))) return;

@@ -1,37 +1,38 @@
 import type { Response } from 'express';
 
 /**
- * Fortellis API-gateway error codes, with the HTTP status and plain explanation the simulator answers
- * them with. Fortellis documents the codes but not their statuses or body shape; the statuses follow
- * FORTELLIS.md ("Gateway error codes"), the body follows the `{code, message}` shape of Fortellis' API
- * specs. https://docs.fortellis.io/docs/general/apis/errors/
+ * Fortellis API-gateway error codes, with the HTTP status and explanation the simulator answers them
+ * with. Fortellis documents the codes and their meaning but not their statuses or body shape; the
+ * explanations follow the docs' "Error Details", the statuses follow FORTELLIS.md ("Gateway error codes"),
+ * the body follows the `{code, message}` shape of Fortellis' API specs.
+ * https://docs.fortellis.io/docs/general/making-calls/fortellis-error-codes/
  */
 export const GATEWAY_ERRORS = {
   'MISSING-AUTHORIZATION': {
     status: 401,
     explanation: 'The request has no "Authorization: Bearer <access token>" header.',
   },
-  'INVALID-TOKEN': { status: 401, explanation: 'The access token is malformed or its signature does not verify.' },
+  'INVALID-TOKEN': { status: 401, explanation: 'The access token is not a valid JSON Web Token (malformed, or its signature does not verify).' },
   'TOKEN-EXPIRED': {
     status: 401,
     explanation: 'The access token has expired; get a new one from the token endpoint.',
   },
-  'TOKEN-ISSUER-MISMATCH': { status: 401, explanation: 'The access token was issued by another identity server.' },
-  'TOKEN-AUDIENCE-MISMATCH': { status: 401, explanation: 'The access token is not meant for Fortellis API providers.' },
+  'TOKEN-ISSUER-MISMATCH': { status: 401, explanation: 'The access token was issued by another authorization server.' },
+  'TOKEN-AUDIENCE-MISMATCH': { status: 401, explanation: 'The access token has the wrong audience (Fortellis API tokens have "api_providers").' },
   'MISSING-SUBSCRIPTION-ID': { status: 400, explanation: 'The request has no Subscription-Id header.' },
-  'SUBSCRIPTION-MISMATCH': { status: 403, explanation: 'The Subscription-Id is not a subscription to this app.' },
-  'API-SUBSCRIPTION-INACTIVE': { status: 403, explanation: 'The subscription is not active; the dealer must reactivate it.' },
-  'UNAUTHORIZED-API-ACCESS': { status: 403, explanation: 'The subscription does not include this API.' },
-  'SUBSCRIBER-CONFIGURATION-PENDING': { status: 403, explanation: 'The dealer has not finished configuring this API.' },
+  'SUBSCRIPTION-MISMATCH': { status: 403, explanation: 'The Subscription-Id is not associated with this API.' },
+  'API-SUBSCRIPTION-INACTIVE': { status: 403, explanation: 'The subscription is not active for this API; the API developer must approve it.' },
+  'UNAUTHORIZED-API-ACCESS': { status: 403, explanation: 'The app has not requested access to this API.' },
+  'SUBSCRIBER-CONFIGURATION-PENDING': { status: 403, explanation: 'The API developer has not set the subscription-specific values for this subscription.' },
   'API-DOES-NOT-EXIST': { status: 404, explanation: 'No API is published at this path.' },
-  'PAYLOAD-TOO-BIG': { status: 413, explanation: 'The request body is too large.' },
-  'QUOTA-EXCEEDED': { status: 429, explanation: 'The app has exceeded its request quota; retry later.' },
-  'API-CONFIGURATION-ERROR': { status: 500, explanation: 'The API is misconfigured on the platform.' },
-  'ROUTING-ERROR': { status: 500, explanation: 'The gateway could not route the request.' },
-  'PROCESSING-ERROR': { status: 500, explanation: 'The gateway failed while processing the request.' },
-  'TARGET-SYSTEM-UNREACHABLE': { status: 502, explanation: "The dealer's system could not be reached." },
-  'TARGET-RESPONSE': { status: 502, explanation: "The dealer's system answered with an error." },
-  'TARGET-SYSTEM-TIMED-OUT': { status: 504, explanation: "The dealer's system did not answer in time." },
+  'PAYLOAD-TOO-BIG': { status: 413, explanation: 'Fortellis cannot send a request or response of that size.' },
+  'QUOTA-EXCEEDED': { status: 429, explanation: 'The app has made the maximum number of calls to this API allowed.' },
+  'API-CONFIGURATION-ERROR': { status: 500, explanation: "The API's custom authorization is misconfigured." },
+  'ROUTING-ERROR': { status: 500, explanation: 'Fortellis cannot determine the target system to process the request.' },
+  'PROCESSING-ERROR': { status: 500, explanation: 'Fortellis cannot process the request.' },
+  'TARGET-SYSTEM-UNREACHABLE': { status: 502, explanation: 'The API server is not accepting requests at this time.' },
+  'TARGET-RESPONSE': { status: 502, explanation: 'The API server passed an error through Fortellis.' },
+  'TARGET-SYSTEM-TIMED-OUT': { status: 504, explanation: 'The API server timed out before it could complete the request.' },
 } as const satisfies Record<string, { status: number; explanation: string }>;
 
 export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS;

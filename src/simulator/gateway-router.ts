@@ -9,9 +9,9 @@ import { sendGatewayError } from './gateway-errors';
 import { parseJsonBodyDeferred, rejectUnreadableBody } from './request-body';
 import type { DealerRecord } from './sample-data';
 import type { StatsRecorder } from './stats';
-import { createSubscriptionsRouter } from './subscriptions-router';
 import type { TokenService } from './token-service';
 import { createVehiclesRouter } from './vehicles-router';
+import { API_NAMESPACES, type ApiNamespace } from './namespaces';
 
 export interface GatewayRouterDependencies {
   tokens: TokenService;
@@ -19,58 +19,62 @@ export interface GatewayRouterDependencies {
   stats: StatsRecorder;
   /** Runs after the request is counted and its body read (the simulator's API faults). */
   apiFaults: RequestHandler;
-  publicUrl: () => string;
+  /** Base URL of the simulated API host (what an app sets as FORTELLIS_API_BASE_URL). */
+  apiBaseUrl: () => string;
   onUnexpectedError: (error: unknown) => void;
 }
 
 /**
- * The simulated API gateway, in the order a request meets it: Request-Id, counting, faults, the bearer
- * token, then each API behind its Subscription-Id check. Anything else is API-DOES-NOT-EXIST.
+ * What every request to a simulated Fortellis host meets first, in order: its Request-Id echoed, counting
+ * (with the body), the configured faults, then the bearer token. Shared by the API host and the
+ * subscriptions host.
  */
-export function createGatewayRouter(deps: GatewayRouterDependencies): Router {
-  const router = Router();
-
-  router.use(echoRequestId);
+export function gatewayFront(deps: Pick<GatewayRouterDependencies, 'tokens' | 'stats' | 'apiFaults'>): RequestHandler[] {
   const parseBody = parseJsonBodyDeferred();
-  router.use((req, res, next) => {
+  const countAndRead: RequestHandler = (req, res, next) => {
     const record = deps.stats.recordApiRequest(req);
     parseBody(req, res, () => {
       if (req.body !== undefined) record.body = structuredClone(req.body);
       next();
     });
-  });
-  router.use(deps.apiFaults);
-  router.use(requireAccessToken(deps.tokens));
+  };
+  return [echoRequestId, countAndRead, deps.apiFaults, requireAccessToken(deps.tokens)];
+}
 
-  router.use(createSubscriptionsRouter(deps.dealers));
-  router.use(
-    APPOINTMENTS_PATH,
-    requireSubscription(deps.dealers, 'service-appointments-v3'),
-    rejectUnreadableBody,
-    createAppointmentsRouter(deps.publicUrl),
-  );
-  router.use(
-    '/sales/inventory/v1/merchandisable-vehicles',
-    requireSubscription(deps.dealers, 'merchandisable-vehicles-v1'),
-    rejectUnreadableBody,
-    createVehiclesRouter(),
-  );
-  router.use(
-    '/crm/cdk-crm/v1/leads',
-    requireSubscription(deps.dealers, 'crm-leads-v1'),
-    rejectUnreadableBody,
-    createCrmRouter(),
-  );
-
+/**
+ * The simulated API host (`api.fortellis.io`): business APIs only, each behind its Subscription-Id check,
+ * in every namespace (production and the Test environment's `/cdk-test`). Nothing else is reachable here:
+ * not identity, not subscriptions, not the simulator's controls; anything else is API-DOES-NOT-EXIST.
+ * Mounted at `SIMULATOR_API_PATH`.
+ */
+export function createGatewayRouter(deps: GatewayRouterDependencies): Router {
+  const router = Router();
+  router.use(gatewayFront(deps));
+  for (const namespace of API_NAMESPACES) router.use(namespace.prefix || '/', createBusinessApis(deps, namespace));
   router.use((_req, res) => sendGatewayError(res, 'API-DOES-NOT-EXIST'));
-
-  router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(error);
-    deps.onUnexpectedError(error);
-    sendGatewayError(res, 'PROCESSING-ERROR');
-  });
-
+  router.use(gatewayErrorHandler(deps.onUnexpectedError));
   return router;
+}
+
+/** The simulated business APIs of one namespace; requests outside them fall through to the next one. */
+function createBusinessApis(deps: GatewayRouterDependencies, namespace: ApiNamespace): Router {
+  const router = Router();
+  const baseUrl = () => `${deps.apiBaseUrl()}${namespace.prefix}`;
+  const subscribed = (api: Parameters<typeof requireSubscription>[1]) =>
+    requireSubscription(deps.dealers, api, namespace.environment);
+  router.use(APPOINTMENTS_PATH, subscribed('service-appointments-v3'), rejectUnreadableBody, createAppointmentsRouter(baseUrl));
+  router.use('/sales/inventory/v1/merchandisable-vehicles', subscribed('merchandisable-vehicles-v1'), rejectUnreadableBody, createVehiclesRouter());
+  router.use('/crm/cdk-crm/v1/leads', subscribed('crm-leads-v1'), rejectUnreadableBody, createCrmRouter());
+  return router;
+}
+
+/** A failure no handler expected is the gateway's PROCESSING-ERROR, never a stack trace. */
+export function gatewayErrorHandler(onUnexpectedError: (error: unknown) => void) {
+  return (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    onUnexpectedError(error);
+    sendGatewayError(res, 'PROCESSING-ERROR');
+  };
 }
 
 /**

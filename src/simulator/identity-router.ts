@@ -56,7 +56,7 @@ export function createIdentityRouter(deps: IdentityRouterDependencies): Router {
         const description = `The requested scope is invalid; only "${CLIENT_CREDENTIALS_SCOPE}" is allowed.`;
         return sendTokenError(res, 400, 'invalid_scope', description);
       }
-      const issued = await deps.tokens.issueClientCredentialsToken(client.credentials.clientId);
+      const issued = await deps.tokens.issueClientCredentialsToken(deps.client.clientId);
       deps.stats.countTokenIssued();
       res
         .status(200)

@@ -4,6 +4,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { systemClock, type Clock } from '../lib/clock';
 import { createAuthorizeRouter } from './authorize-router';
 import {
+  SIMULATOR_API_PATH,
   SIMULATOR_CONTROL_PATH,
   SIMULATOR_DEFAULT_CLIENT_ID,
   SIMULATOR_DEFAULT_CLIENT_SECRET,
@@ -12,16 +13,19 @@ import {
   SIMULATOR_ISSUER_PATH,
 } from './constants';
 import { createControlRouter } from './control-router';
+import { createDiscoveryRouter, createRootMetadataRouter } from './discovery';
 import { FaultDelays } from './fault-delays';
 import { createFaultMiddleware } from './fault-middleware';
 import { FaultStore, type Fault, type FaultInput } from './faults';
 import { createGatewayRouter } from './gateway-router';
 import { createIdentityRouter } from './identity-router';
 import { createSampleDealers } from './sample-data';
+import { createSubscriptionsRouter } from './subscriptions-router';
 import { StatsRecorder, type SimulatorStats } from './stats';
 import { createTokenService } from './token-service';
 
 export {
+  SIMULATOR_API_PATH,
   SIMULATOR_AUTH_SERVER_ID,
   SIMULATOR_DEFAULT_CLIENT_ID,
   SIMULATOR_DEFAULT_CLIENT_SECRET,
@@ -87,8 +91,8 @@ function normalisePublicUrl(url: string): string {
 
 /**
  * Builds the simulator: an RS256 key pair, fresh sample data, and an express app serving Fortellis'
- * identity, API and subscription paths plus `/__simulator` controls. It does not listen; see
- * `startSimulator`.
+ * identity (`/oauth2/...`) and subscription paths at its root, the business APIs below `/apis`, and the
+ * `/__simulator` controls. It does not listen; see `startSimulator`.
  */
 export async function createSimulator(options: SimulatorOptions): Promise<Simulator> {
   const clock = options.clock ?? systemClock;
@@ -133,6 +137,8 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
   // Deterministic answers: no ETag/304 dance between the app's proxy and the simulator.
   app.set('etag', false);
   app.use(SIMULATOR_CONTROL_PATH, createControlRouter(simulator));
+  app.use(SIMULATOR_ISSUER_PATH, createDiscoveryRouter(issuer));
+  app.use(createRootMetadataRouter(SIMULATOR_ISSUER_PATH, issuer));
   app.use(
     SIMULATOR_IDENTITY_PATH,
     createIdentityRouter({
@@ -150,16 +156,18 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
       res.status(404).json({ errorCode: 'E0000007', errorSummary: 'Not found: Resource not found' });
     },
   );
+  const apiFaults = createFaultMiddleware('api', faultDeps);
+  // Fortellis serves the APIs, identity and subscriptions on three hosts; the simulator gives the APIs a
+  // base path of their own, so that nothing below the app's FORTELLIS_API_BASE_URL (all a browser can
+  // reach through the app's proxy) is anything but a business API.
   app.use(
-    createGatewayRouter({
-      tokens,
-      dealers,
-      stats,
-      apiFaults: createFaultMiddleware('api', faultDeps),
-      publicUrl: () => publicUrl,
-      onUnexpectedError,
-    }),
+    SIMULATOR_API_PATH,
+    createGatewayRouter({ tokens, dealers, stats, apiFaults, apiBaseUrl: () => `${publicUrl}${SIMULATOR_API_PATH}`, onUnexpectedError }),
   );
+  app.use(createSubscriptionsRouter({ tokens, dealers, stats, apiFaults, onUnexpectedError }));
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: 'not_found', message: `Nothing here. The simulated APIs are below ${SIMULATOR_API_PATH}/.` });
+  });
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     // Client errors raised by body parsers (too large, undecodable) are the client's, not the simulator's.
@@ -179,8 +187,10 @@ export interface RunningSimulator {
   /** The base URL it is reachable at (the public URL). */
   url: string;
   issuer: string;
-  /** Base URL of the simulated APIs and subscriptions (the same server). */
+  /** Base URL of the simulated business APIs (`{url}/apis`): the app's FORTELLIS_API_BASE_URL. */
   apiBaseUrl: string;
+  /** Base URL of the simulated subscriptions API (the root): the app's FORTELLIS_SUBSCRIPTIONS_URL. */
+  subscriptionsUrl: string;
   /** Stops listening and closes every connection, keep-alive ones included. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -225,7 +235,8 @@ export async function startSimulator(
     simulator,
     url: simulator.publicUrl,
     issuer: simulator.issuer,
-    apiBaseUrl: simulator.publicUrl,
+    apiBaseUrl: `${simulator.publicUrl}${SIMULATOR_API_PATH}`,
+    subscriptionsUrl: simulator.publicUrl,
     close,
   };
 }

@@ -16,15 +16,22 @@ import type { GatewayErrorCode } from './gateway-errors';
 
 /**
  * The simulated identity server's signing side: one RS256 key pair made at start-up, access tokens with
- * the claims Fortellis' Okta puts in them (FORTELLIS.md, "Token claims"), their verification as the API
- * gateway does it, and early expiry for tests.
+ * the header and claims of the docs' decoded examples, ID tokens as Okta issues them in the implicit flow,
+ * the access tokens' verification as the API gateway does it, and early expiry for tests.
+ *
+ * The docs' tokens: a client-credentials token (2022) has the header `{alg, typ: "JWT", kid}` and the
+ * claims cid, jti, scp ["anonymous"], sub (the API key), iat, exp, aud "api_providers", iss
+ * (https://docs.fortellis.io/docs/tutorials/app-toolbox/using-the-subscriptions-endpoint/); an implicit-flow
+ * access token adds ver 1, uid and the user's e-mail as sub with scp ["openid"], and has *no* nonce: a nonce
+ * belongs in an ID token (https://docs.fortellis.io/docs/tutorials/solution-integration/implicit-flow/).
  */
 
 export const SIGNING_ALGORITHM = 'RS256';
 
 /** Claims of a simulator access token. */
 export interface AccessTokenClaims extends JWTPayload {
-  ver: 1;
+  /** Only in implicit-flow tokens, as in the docs' decoded examples. */
+  ver?: 1;
   jti: string;
   iss: string;
   aud: string;
@@ -34,7 +41,24 @@ export interface AccessTokenClaims extends JWTPayload {
   scp: string[];
   sub: string;
   uid?: string;
-  nonce?: string;
+}
+
+/** Claims of an OpenID Connect ID token, as Okta issues them for `scope=openid` (OIDC Core §2, §3.2.2.10). */
+export interface IdTokenClaims extends JWTPayload {
+  sub: string;
+  ver: 1;
+  iss: string;
+  /** The client the token is for: the app's API key. */
+  aud: string;
+  iat: number;
+  exp: number;
+  jti: string;
+  amr: string[];
+  idp: string;
+  nonce: string;
+  auth_time: number;
+  /** Binds the ID token to the access token issued with it (base64url of the left half of its SHA-256). */
+  at_hash?: string;
 }
 
 export interface IssuedToken {
@@ -68,7 +92,9 @@ export interface TokenService {
   /** The public key as a JWKS, as `{issuer}/v1/keys` serves it. */
   jwks(): { keys: JWK[] };
   issueClientCredentialsToken(clientId: string): Promise<IssuedToken>;
-  issueImplicitToken(request: { clientId: string; email: string; nonce: string }): Promise<IssuedToken>;
+  issueImplicitToken(request: { clientId: string; email: string }): Promise<IssuedToken>;
+  /** An ID token for the signed-in user, bound to `accessToken` by `at_hash` when one is issued with it. */
+  issueIdToken(request: { clientId: string; email: string; nonce: string; accessToken?: string }): Promise<string>;
   verify(token: string): Promise<TokenCheck>;
   /** Makes every token issued so far answer TOKEN-EXPIRED from now on. */
   expireIssuedTokens(): { expiredBefore: string; tokensExpired: number };
@@ -115,14 +141,27 @@ class JoseTokenService implements TokenService {
     return this.issue({ cid: clientId, scp: [CLIENT_CREDENTIALS_SCOPE], sub: clientId });
   }
 
-  issueImplicitToken(request: { clientId: string; email: string; nonce: string }): Promise<IssuedToken> {
-    return this.issue({
-      cid: request.clientId,
-      uid: oktaUserIdFor(request.email),
-      scp: ['openid'],
-      sub: request.email,
+  issueImplicitToken(request: { clientId: string; email: string }): Promise<IssuedToken> {
+    return this.issue({ ver: 1, cid: request.clientId, uid: oktaUserIdFor(request.email), scp: ['openid'], sub: request.email });
+  }
+
+  async issueIdToken(request: { clientId: string; email: string; nonce: string; accessToken?: string }): Promise<string> {
+    const iat = Math.floor(this.options.clock.now() / 1000);
+    const claims: IdTokenClaims = {
+      sub: oktaUserIdFor(request.email),
+      ver: 1,
+      iss: this.options.issuer(),
+      aud: request.clientId,
+      iat,
+      exp: iat + this.options.lifetimeSeconds,
+      jti: `ID.${randomBytes(24).toString('base64url')}`,
+      amr: ['pwd'],
+      idp: SIMULATOR_IDP_ID,
       nonce: request.nonce,
-    });
+      auth_time: iat,
+      ...(request.accessToken !== undefined ? { at_hash: accessTokenHash(request.accessToken) } : {}),
+    };
+    return new SignJWT(claims).setProtectedHeader(this.header()).sign(this.privateKey);
   }
 
   async verify(token: string): Promise<TokenCheck> {
@@ -180,12 +219,16 @@ class JoseTokenService implements TokenService {
     return this.lastExpiry === null ? null : new Date(this.lastExpiry).toISOString();
   }
 
-  private async issue(claims: Pick<AccessTokenClaims, 'cid' | 'scp' | 'sub' | 'uid' | 'nonce'>): Promise<IssuedToken> {
+  /** The header of the docs' current tokens. */
+  private header() {
+    return { alg: SIGNING_ALGORITHM, typ: 'JWT', kid: this.kid };
+  }
+
+  private async issue(claims: Pick<AccessTokenClaims, 'ver' | 'cid' | 'scp' | 'sub' | 'uid'>): Promise<IssuedToken> {
     const now = this.options.clock.now();
     const iat = Math.floor(now / 1000);
     const lifetime = this.options.lifetimeSeconds;
     const full: AccessTokenClaims = {
-      ver: 1,
       jti: `AT.${randomBytes(24).toString('base64url')}`,
       iss: this.options.issuer(),
       aud: FORTELLIS_AUDIENCE,
@@ -193,9 +236,7 @@ class JoseTokenService implements TokenService {
       exp: iat + lifetime,
       ...claims,
     };
-    const accessToken = await new SignJWT(full)
-      .setProtectedHeader({ kid: this.kid, alg: SIGNING_ALGORITHM })
-      .sign(this.privateKey);
+    const accessToken = await new SignJWT(full).setProtectedHeader(this.header()).sign(this.privateKey);
     if (this.live.size >= PRUNE_THRESHOLD) this.prune(this.live, now);
     this.live.set(full.jti, full.exp * 1000);
     return { accessToken, expiresIn: lifetime, claims: full };
@@ -205,6 +246,14 @@ class JoseTokenService implements TokenService {
   private prune(ids: Map<string, number>, now: number): void {
     for (const [jti, exp] of ids) if (exp <= now) ids.delete(jti);
   }
+}
+
+/** The Okta identity-provider id in ID tokens' `idp` (Okta's own directory), in the place of Fortellis'. */
+const SIMULATOR_IDP_ID = '00o-simulator-idp';
+
+/** OIDC Core §3.2.2.9 `at_hash`: base64url of the left-most half of the access token's SHA-256 (RS256). */
+export function accessTokenHash(accessToken: string): string {
+  return createHash('sha256').update(accessToken, 'ascii').digest().subarray(0, 16).toString('base64url');
 }
 
 function reject(code: TokenRejection['code'], detail: string): TokenRejection {

@@ -56,7 +56,8 @@ describe('the implicit-flow demo in a real browser', () => {
 
     const first = await startSignIn();
     expect(first.searchParams.get('client_id')).toBe(servers.config.fortellis.apiKey);
-    expect(first.searchParams.get('response_type')).toBe('token');
+    // An ID token beside the access token: the nonce comes back in it (Fortellis' access tokens carry none).
+    expect(first.searchParams.get('response_type')).toBe('id_token token');
     expect(first.searchParams.get('scope')).toBe('openid');
     expect(first.searchParams.get('redirect_uri')).toBe(demoUrl());
     expect(first.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -82,8 +83,14 @@ describe('the implicit-flow demo in a real browser', () => {
     await expect(page.locator('#implicit-error').isHidden()).resolves.toBe(true);
 
     const claims = JSON.parse((await page.locator('#implicit-claims').textContent()) ?? '{}') as Record<string, unknown>;
-    expect(claims).toMatchObject({ sub: SIMULATOR_DEMO_ACCOUNT.email, scp: ['openid'], nonce: request.searchParams.get('nonce') });
-    await expect(page.getByText('decoded, not verified').isVisible()).resolves.toBe(true);
+    // The access token is shaped like the docs' decoded Fortellis token: no nonce in it.
+    expect(claims).toMatchObject({ sub: SIMULATOR_DEMO_ACCOUNT.email, scp: ['openid'], uid: expect.stringMatching(/^00u/) });
+    expect(claims).not.toHaveProperty('nonce');
+    const idClaims = JSON.parse((await page.locator('#implicit-id-claims').textContent()) ?? '{}') as Record<string, unknown>;
+    expect(idClaims).toMatchObject({ nonce: request.searchParams.get('nonce'), aud: servers.config.fortellis.apiKey, iss: servers.config.fortellis.issuer, at_hash: expect.any(String) });
+    await expect(page.getByText('decoded, not verified').first().isVisible()).resolves.toBe(true);
+    // What a browser cannot check, it says plainly.
+    await expect(page.locator('#implicit-unchecked').textContent()).resolves.toMatch(/not checked here/);
     await expect(page.locator('#implicit-expiry').textContent()).resolves.toMatch(/^(59|60) min \d\d s/);
     await expect(page.locator('#implicit-tutorial-value').textContent()).resolves.toMatch(/&token_type$/);
     // The attempt's state is used once: it is gone from storage, and the page stored no token anywhere.
@@ -147,7 +154,7 @@ describe('the implicit-flow demo in a real browser', () => {
     expect(html).not.toContain('mallory');
   });
 
-  it('refuses a token whose nonce is not the one this tab sent', async () => {
+  it('refuses an ID token whose nonce is not the one this tab sent', async () => {
     await startSignIn();
     // Someone changes the request on its way: the same state, another nonce.
     await page.locator('input[name="nonce"]').evaluate((input: { value: string }) => {
@@ -159,6 +166,64 @@ describe('the implicit-flow demo in a real browser', () => {
     await expect(error.textContent()).resolves.toContain('nonce');
     await expect(page.locator('#implicit-token').textContent()).resolves.toBe('');
     expect(page.url()).toBe(demoUrl());
+  });
+
+  /** An unsigned JWT with these claims: what someone who can put a fragment in front of the page can make. */
+  const unsignedJwt = (claims: Record<string, unknown>) =>
+    [{ alg: 'RS256', typ: 'JWT' }, claims].map((part) => Buffer.from(JSON.stringify(part)).toString('base64url')).join('.') + '.c2ln';
+
+  /** A return for the pending attempt (right state), with the given values in the fragment. */
+  async function returnWith(values: Record<string, string>) {
+    const request = await startSignIn();
+    const fragment = new URLSearchParams({ token_type: 'Bearer', expires_in: '3600', scope: 'openid', state: request.searchParams.get('state')!, ...values });
+    await page.goto(`${demoUrl()}#${fragment.toString()}`);
+    const error = page.locator('#implicit-error');
+    await error.waitFor({ state: 'visible' });
+    await expect(page.locator('#implicit-token').textContent()).resolves.toBe('');
+    return { request, error: (await error.textContent()) ?? '' };
+  }
+
+  it('refuses a return with an access token but no ID token: there is nothing to check the nonce in', async () => {
+    const { error } = await returnWith({ access_token: unsignedJwt({ sub: 'mallory@example.com', scp: ['openid'] }) });
+    expect(error).toContain('no ID token');
+  });
+
+  it('refuses an ID token that does not name the access token it came with (at_hash)', async () => {
+    const request = await startSignIn();
+    const nonce = request.searchParams.get('nonce')!;
+    const idToken = unsignedJwt({
+      iss: servers.config.fortellis.issuer,
+      aud: servers.config.fortellis.apiKey,
+      exp: Math.floor(Date.now() / 1000) + 600,
+      nonce,
+      at_hash: 'not-the-hash-of-this-token',
+    });
+    const fragment = new URLSearchParams({
+      access_token: unsignedJwt({ sub: 'mallory@example.com', scp: ['openid'] }),
+      id_token: idToken,
+      token_type: 'Bearer',
+      expires_in: '3600',
+      state: request.searchParams.get('state')!,
+    });
+    await page.goto(`${demoUrl()}#${fragment.toString()}`);
+    const error = page.locator('#implicit-error');
+    await error.waitFor({ state: 'visible' });
+    await expect(error.textContent()).resolves.toContain('at_hash');
+    await expect(page.locator('#implicit-token').textContent()).resolves.toBe('');
+    expect(await page.content()).not.toContain('mallory');
+  });
+
+  it('refuses an ID token for another app or from another issuer', async () => {
+    const forApp = await returnWith({
+      access_token: unsignedJwt({ sub: 'x' }),
+      id_token: unsignedJwt({ iss: servers.config.fortellis.issuer, aud: 'another-app', exp: Math.floor(Date.now() / 1000) + 600, nonce: 'n' }),
+    });
+    expect(forApp.error).toContain('not for this app');
+    const fromIssuer = await returnWith({
+      access_token: unsignedJwt({ sub: 'x' }),
+      id_token: unsignedJwt({ iss: 'https://identity.example.com/oauth2/x', aud: servers.config.fortellis.apiKey, exp: Math.floor(Date.now() / 1000) + 600, nonce: 'n' }),
+    });
+    expect(fromIssuer.error).toContain('issued by https://identity.example.com/oauth2/x');
   });
 
   it('looks tidy on a phone-sized screen', async () => {

@@ -84,7 +84,7 @@ describe('loadConfig', () => {
   it('points every Fortellis URL at a simulator once it listens', () => {
     const config = pointAtSimulator(loadConfig({}), 'http://127.0.0.1:4567');
     expect(config.fortellis.tokenUrl).toBe('http://127.0.0.1:4567/oauth2/aus-simulator/v1/token');
-    expect(config.fortellis.apiBaseUrl).toBe('http://127.0.0.1:4567');
+    expect(config.fortellis.apiBaseUrl).toBe('http://127.0.0.1:4567/apis');
     expect(config.fortellis.subscriptionsUrl).toBe('http://127.0.0.1:4567');
   });
 });

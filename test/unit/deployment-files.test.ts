@@ -59,6 +59,19 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('publishes every port on 127.0.0.1 only (the simulator’s controls and demo credentials must not face a network)', () => {
+    const published = Object.entries(compose.services).flatMap(([name, s]) => (s.ports ?? []).map((port) => ({ name, port: String(port) })));
+    expect(published.map(({ name }) => name).sort()).toEqual(['app-a', 'app-b', 'simulator']);
+    for (const { name, port } of published) expect({ name, port }).toEqual({ name, port: expect.stringMatching(/^127\.0\.0\.1:\d+:\d+$/) });
+  });
+
+  it('points the apps at the simulated API host below /apis and the subscriptions API at the simulator’s root', () => {
+    for (const [, service] of appServices) {
+      expect(service.environment!.FORTELLIS_API_BASE_URL).toMatch(/^\$\{FORTELLIS_API_BASE_URL:-http:\/\/simulator:3001\/apis\}$/);
+      expect(service.environment!.FORTELLIS_SUBSCRIPTIONS_URL).toMatch(/^\$\{FORTELLIS_SUBSCRIPTIONS_URL:-http:\/\/simulator:3001\}$/);
+    }
+  });
+
   it('declares the named volumes it mounts', () => {
     const mounted = Object.values(compose.services).flatMap((s) => (s.volumes ?? []).map((v) => v.split(':')[0]!));
     expect(mounted.length).toBeGreaterThan(0);

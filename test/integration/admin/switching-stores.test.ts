@@ -93,7 +93,7 @@ describe('a store whose subscription became inactive', () => {
   it('answers proxied calls with a clear 403 problem, and the dashboard asks to pick another store', async () => {
     const { agent } = await t.signIn('lakeside-staff', 'lakeside-staff-pw');
     const response = await agent.get(VEHICLES).expect(403);
-    expect(response.body).toMatchObject({ fortellisCode: 'API-SUBSCRIPTION-INACTIVE', party: 'dealer', detail: expect.stringMatching(/Pick another store/) });
+    expect(response.body).toMatchObject({ fortellisCode: 'API-SUBSCRIPTION-INACTIVE', party: 'api-developer', detail: expect.stringMatching(/pick another store/) });
     const dashboard = await agent.get('/dashboard').expect(200);
     expect(dashboard.text).toContain('id="store-inactive"');
   });

@@ -30,11 +30,13 @@ describe('the implicit-flow demo page', () => {
     expect(response.headers.location).toBe('/implicit/');
   });
 
-  it('hands the script the authorize URL, the API key as client_id and the registered redirect URI', async () => {
+  it('hands the script the authorize URL, the issuer, the API key as client_id and the registered redirect URI', async () => {
     const page = await request(t.app).get('/implicit/').expect(200);
     expect(page.text).toContain(`data-authorize-url="${t.config.fortellis.authorizeUrl}"`);
     expect(page.text).toContain(`data-client-id="${t.config.fortellis.apiKey}"`);
     expect(page.text).toContain(`data-redirect-uri="${t.config.implicit.redirectUri}"`);
+    // The ID token's iss is checked against it.
+    expect(page.text).toContain(`data-issuer="${t.config.fortellis.issuer}"`);
     expect(t.config.fortellis.authorizeUrl).toBe(`${t.sim.url}/oauth2/aus-simulator/v1/authorize`);
   });
 
@@ -129,7 +131,7 @@ describe('the comparison page', () => {
     expect(page.text).toMatch(/<svg class="seq" id="recommended-flow-diagram" role="img"/);
     expect(page.text).toContain('<title id="implicit-flow-diagram-title">The implicit flow (the seed tutorial, done correctly)</title>');
     // Text in the diagrams is escaped like everything else.
-    expect(page.text).toContain('access_token=JWT&amp;token_type=Bearer');
+    expect(page.text).toContain('id_token=JWT&amp;access_token=JWT&amp;token_type=Bearer');
     expect(page.text).not.toMatch(/style="/);
     expect(scriptTags(page.text)).toEqual(['<script src="/public/js/compare.js" defer>']);
   });

@@ -71,7 +71,7 @@ describeWithRedisAndPostgres('three app instances on one Redis and one PostgreSQ
             FORTELLIS_API_KEY: clientId,
             FORTELLIS_API_SECRET: clientSecret,
             FORTELLIS_ISSUER: `${simulatorUrl}/oauth2/aus-simulator`,
-            FORTELLIS_API_BASE_URL: simulatorUrl,
+            FORTELLIS_API_BASE_URL: `${simulatorUrl}/apis`,
             FORTELLIS_SUBSCRIPTIONS_URL: simulatorUrl,
             LOG_LEVEL: 'warn',
           },

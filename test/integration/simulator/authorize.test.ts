@@ -1,4 +1,5 @@
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createHash } from 'node:crypto';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { SIMULATOR_DEFAULT_CLIENT_ID } from '../../../src/simulator';
 import { startHarness, TEST_REDIRECT_URI, type SimulatorHarness } from './simulator-harness';
 
@@ -25,6 +26,10 @@ describe('the simulated authorize endpoint (implicit-flow demo)', () => {
     h = await startHarness();
   });
   afterAll(() => h.running.close());
+
+  /** Posts the sign-in form as the demo Fortellis account, for the valid request with `change` applied. */
+  const signIn = (change: Record<string, string> = {}) =>
+    h.http().post(AUTHORIZE).type('form').send({ ...validRequest, username: 'dealer@example.com', password: 'fortellis', ...change });
 
   it('shows a Fortellis sign-in form with the demo account, carrying the request in hidden fields', async () => {
     const response = await h.http().get(AUTHORIZE).query(validRequest);
@@ -74,6 +79,7 @@ describe('the simulated authorize endpoint (implicit-flow demo)', () => {
 
   it.each([
     ['response_type=code', { response_type: 'code' }, 'unsupported_response_type'],
+    ['response_type=code id_token (hybrid)', { response_type: 'code id_token' }, 'unsupported_response_type'],
     ['a scope without openid', { scope: 'profile' }, 'invalid_scope'],
     ['no nonce', { nonce: undefined }, 'invalid_request'],
   ])('redirects back with the error and the state in the fragment for %s', async (_name, change, error) => {
@@ -108,12 +114,8 @@ describe('the simulated authorize endpoint (implicit-flow demo)', () => {
     expect(response.headers.location).toBeUndefined();
   });
 
-  it('redirects with the access token in a fragment that parses, and a token with nonce, sub and uid', async () => {
-    const response = await h
-      .http()
-      .post(AUTHORIZE)
-      .type('form')
-      .send({ ...validRequest, state: 'a b&c=d', username: 'Dealer@Example.com', password: 'fortellis' });
+  it('redirects with the access token in a fragment that parses, and a token with sub and uid but no nonce, as the docs’ example', async () => {
+    const response = await signIn({ state: 'a b&c=d', username: 'Dealer@Example.com' });
     expect(response.status).toBe(302);
     const fragment = fragmentOf(response.headers.location);
     expect(Object.fromEntries(fragment)).toEqual({
@@ -123,28 +125,48 @@ describe('the simulated authorize endpoint (implicit-flow demo)', () => {
       scope: 'openid',
       state: 'a b&c=d',
     });
-    const { payload } = await jwtVerify(fragment.get('access_token')!, createRemoteJWKSet(new URL(`${h.running.issuer}/v1/keys`)), {
+    const { payload, protectedHeader } = await jwtVerify(fragment.get('access_token')!, createRemoteJWKSet(new URL(`${h.running.issuer}/v1/keys`)), {
       issuer: h.running.issuer,
       audience: 'api_providers',
       currentDate: new Date(h.clock.now()),
     });
-    expect(payload).toMatchObject({
-      scp: ['openid'],
-      sub: 'dealer@example.com',
-      uid: expect.stringMatching(/^00u\w{17}$/),
-      nonce: validRequest.nonce,
-      cid: SIMULATOR_DEFAULT_CLIENT_ID,
-    });
+    expect(protectedHeader).toEqual({ alg: 'RS256', typ: 'JWT', kid: expect.any(String) });
+    expect(Object.keys(payload).sort()).toEqual(['aud', 'cid', 'exp', 'iat', 'iss', 'jti', 'scp', 'sub', 'uid', 'ver']);
+    expect(payload).toMatchObject({ ver: 1, scp: ['openid'], sub: 'dealer@example.com', uid: expect.stringMatching(/^00u\w{17}$/), cid: SIMULATOR_DEFAULT_CLIENT_ID });
+  });
+
+  it.each([['id_token token'], ['token id_token']])(
+    'answers response_type=%s with an access token and an ID token that carries the nonce and the access token’s hash',
+    async (responseType) => {
+      const response = await signIn({ response_type: responseType });
+      expect(response.status).toBe(302);
+      const fragment = fragmentOf(response.headers.location);
+      expect([...fragment.keys()].sort()).toEqual(['access_token', 'expires_in', 'id_token', 'scope', 'state', 'token_type']);
+      const keys = createRemoteJWKSet(new URL(`${h.running.issuer}/v1/keys`));
+      const { payload } = await jwtVerify(fragment.get('id_token')!, keys, {
+        issuer: h.running.issuer,
+        audience: SIMULATOR_DEFAULT_CLIENT_ID,
+        currentDate: new Date(h.clock.now()),
+      });
+      const hash = createHash('sha256').update(fragment.get('access_token')!).digest().subarray(0, 16).toString('base64url');
+      expect(payload).toMatchObject({ nonce: validRequest.nonce, at_hash: hash, sub: expect.stringMatching(/^00u/), amr: ['pwd'] });
+      // The nonce is the ID token's business, not the access token's.
+      expect(decodeJwt(fragment.get('access_token')!).nonce).toBeUndefined();
+    },
+  );
+
+  it('answers response_type=id_token with an ID token alone', async () => {
+    const response = await signIn({ response_type: 'id_token' });
+    const fragment = fragmentOf(response.headers.location);
+    expect(fragment.get('access_token')).toBeNull();
+    expect(decodeJwt(fragment.get('id_token')!)).toMatchObject({ nonce: validRequest.nonce, aud: SIMULATOR_DEFAULT_CLIENT_ID });
+    expect(decodeJwt(fragment.get('id_token')!).at_hash).toBeUndefined();
   });
 
   it('accepts the implicit-flow token at the APIs too', async () => {
-    const response = await h
-      .http()
-      .post(AUTHORIZE)
-      .type('form')
-      .send({ ...validRequest, username: 'dealer@example.com', password: 'fortellis' });
+    const response = await signIn();
     const token = fragmentOf(response.headers.location).get('access_token')!;
-    const api = await h.http().get('/crm/cdk-crm/v1/leads/ping').set(h.apiHeaders(token));
+    const api = await h.api().get('/crm/cdk-crm/v1/leads/ping').set(h.apiHeaders(token));
     expect(api.status).toBe(200);
   });
 });

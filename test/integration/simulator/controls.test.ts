@@ -28,7 +28,7 @@ describe('the simulator controls: stats', () => {
     await h.http().post('/__simulator/stats/reset').expect(204);
     const token = await h.token();
     await h
-      .http()
+      .api()
       .post(APPOINTMENTS)
       .query({ source: 'test' })
       .set(h.apiHeaders(token))
@@ -39,8 +39,9 @@ describe('the simulator controls: stats', () => {
     expect(stats.body).toMatchObject({ tokenRequests: 1, tokensIssued: 1, apiRequests: 1 });
     expect(stats.body.lastApiRequest).toMatchObject({
       method: 'POST',
-      path: APPOINTMENTS,
-      url: `${APPOINTMENTS}?source=test`,
+      // As the simulator received it: below the API host's base path.
+      path: `/apis${APPOINTMENTS}`,
+      url: `/apis${APPOINTMENTS}?source=test`,
       query: { source: 'test' },
       body: { dateTime: '2026-01-21T10:00:00-06:00', requestedServices: [{ description: 'Oil change' }] },
       headers: {
@@ -76,24 +77,24 @@ describe('the simulator controls: faults', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ id: expect.any(String), target: 'api', code: 'QUOTA-EXCEEDED', count: 1, remaining: 1 });
 
-    const failed = await h.http().get(APPOINTMENTS).set(h.apiHeaders(token)).set('Request-Id', 'r-1');
+    const failed = await h.api().get(APPOINTMENTS).set(h.apiHeaders(token)).set('Request-Id', 'r-1');
     expect(failed.status).toBe(429);
     expect(failed.body).toEqual({ code: 429, message: expect.stringMatching(/^QUOTA-EXCEEDED: /) });
     expect(failed.headers['request-id']).toBe('r-1');
-    expect((await h.http().get(APPOINTMENTS).set(h.apiHeaders(token))).status).toBe(200);
+    expect((await h.api().get(APPOINTMENTS).set(h.apiHeaders(token))).status).toBe(200);
   });
 
   it('derives the Fortellis code from a status alone (504 TARGET-SYSTEM-TIMED-OUT)', async () => {
     h.running.simulator.addFault({ target: 'api', status: 504 });
-    const response = await h.http().get(APPOINTMENTS).set(h.apiHeaders(token));
+    const response = await h.api().get(APPOINTMENTS).set(h.apiHeaders(token));
     expect(response.status).toBe(504);
     expect(response.body.message).toMatch(/^TARGET-SYSTEM-TIMED-OUT: /);
   });
 
   it('applies a fault only under its pathPrefix', async () => {
     h.running.simulator.addFault({ target: 'api', status: 502, pathPrefix: '/crm/' });
-    expect((await h.http().get(APPOINTMENTS).set(h.apiHeaders(token))).status).toBe(200);
-    expect((await h.http().get('/crm/cdk-crm/v1/leads/ping').set(h.apiHeaders(token))).status).toBe(502);
+    expect((await h.api().get(APPOINTMENTS).set(h.apiHeaders(token))).status).toBe(200);
+    expect((await h.api().get('/crm/cdk-crm/v1/leads/ping').set(h.apiHeaders(token))).status).toBe(502);
   });
 
   it('makes the token endpoint fail in the Okta way (503 temporarily_unavailable)', async () => {
@@ -117,14 +118,14 @@ describe('the simulator controls: faults', () => {
   it('delays matching requests by delayMs and then answers normally', async () => {
     h.running.simulator.addFault({ target: 'api', delayMs: 60, count: 1 });
     const started = Date.now();
-    const response = await h.http().get(APPOINTMENTS).set(h.apiHeaders(token));
+    const response = await h.api().get(APPOINTMENTS).set(h.apiHeaders(token));
     expect(response.status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(55);
   });
 
   it('cancels a delay when the client gives up, leaving no timer behind', async () => {
     h.running.simulator.addFault({ target: 'api', delayMs: 60_000, count: 1 });
-    const outcome = await rawGet(`${h.running.url}${APPOINTMENTS}`, h.apiHeaders(token), 50);
+    const outcome = await rawGet(`${h.running.apiBaseUrl}${APPOINTMENTS}`, h.apiHeaders(token), 50);
     expect(outcome.error).toBe('CLIENT_TIMEOUT');
     await waitUntil(() => h.running.simulator.stats().pendingFaultDelays === 0);
     expect(h.running.simulator.stats().pendingFaultDelays).toBe(0);
@@ -134,7 +135,7 @@ describe('the simulator controls: faults', () => {
     await h.http().post('/__simulator/faults').send({ target: 'api', drop: true, count: 1 }).expect(201);
     await h.http().post('/__simulator/faults').send({ target: 'api', status: 0, count: 1 }).expect(201);
     for (let i = 0; i < 2; i += 1) {
-      const outcome = await rawGet(`${h.running.url}${APPOINTMENTS}`, h.apiHeaders(token));
+      const outcome = await rawGet(`${h.running.apiBaseUrl}${APPOINTMENTS}`, h.apiHeaders(token));
       expect(outcome.status).toBeUndefined();
       expect(outcome.error).toBe('ECONNRESET');
     }
@@ -145,7 +146,7 @@ describe('the simulator controls: faults', () => {
     expect((await h.http().get('/__simulator/faults')).body.faults).toHaveLength(1);
     await h.http().delete('/__simulator/faults').expect(204);
     expect((await h.http().get('/__simulator/faults')).body.faults).toEqual([]);
-    expect((await h.http().get(APPOINTMENTS).set(h.apiHeaders(token))).status).toBe(200);
+    expect((await h.api().get(APPOINTMENTS).set(h.apiHeaders(token))).status).toBe(200);
   });
 
   it.each([
@@ -177,19 +178,19 @@ describe('the simulator controls: expire-tokens', () => {
 
   it('makes every token issued so far answer TOKEN-EXPIRED, while tokens issued afterwards work', async () => {
     const before = await h.token();
-    expect((await h.http().get(APPOINTMENTS).set(h.apiHeaders(before))).status).toBe(200);
+    expect((await h.api().get(APPOINTMENTS).set(h.apiHeaders(before))).status).toBe(200);
 
     const expired = await h.http().post('/__simulator/expire-tokens');
     expect(expired.status).toBe(200);
     expect(expired.body).toEqual({ expiredBefore: new Date(h.clock.now()).toISOString(), tokensExpired: 1 });
 
-    const refused = await h.http().get(APPOINTMENTS).set(h.apiHeaders(before));
+    const refused = await h.api().get(APPOINTMENTS).set(h.apiHeaders(before));
     expect(refused.status).toBe(401);
     expect(refused.body.message).toMatch(/^TOKEN-EXPIRED: /);
 
     // Same clock millisecond: only the token's identity tells old from new.
     const after = await h.token();
-    expect((await h.http().get(APPOINTMENTS).set(h.apiHeaders(after))).status).toBe(200);
+    expect((await h.api().get(APPOINTMENTS).set(h.apiHeaders(after))).status).toBe(200);
     expect(h.running.simulator.stats().tokensExpiredBefore).toBe(expired.body.expiredBefore);
   });
 });
@@ -198,3 +199,50 @@ async function waitUntil(condition: () => boolean, timeoutMs = 2000): Promise<vo
   const deadline = Date.now() + timeoutMs;
   while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
 }
+
+describe('the simulator controls: cross-site requests (issue 12.7)', () => {
+  let h: SimulatorHarness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.running.close());
+  afterEach(() => h.running.simulator.clearFaults());
+
+  const fault = { target: 'api', status: 503 } as const;
+
+  it.each([
+    ['Sec-Fetch-Site: cross-site', { 'Sec-Fetch-Site': 'cross-site' }],
+    ['Sec-Fetch-Site: same-site (the app on another localhost port)', { 'Sec-Fetch-Site': 'same-site' }],
+    ['an Origin of another site', { Origin: 'http://evil.example' }],
+    ['Origin: null (a sandboxed frame or a data: page)', { Origin: 'null' }],
+    ['a foreign Origin even with a same-origin Referer', { Origin: 'http://localhost:3000', Referer: 'http://127.0.0.1/' }],
+  ])('refuses a fault posted with %s, and adds no fault', async (_label, headers) => {
+    const response = await h.http().post('/__simulator/faults').set(headers).send(fault);
+    expect(response.status).toBe(403);
+    expect(response.body.error).toBe('cross_site_request');
+    expect(h.running.simulator.faults()).toEqual([]);
+  });
+
+  it('refuses every other change from another site: expire-tokens, stats reset, clearing faults', async () => {
+    h.running.simulator.addFault(fault);
+    const crossSite = { 'Sec-Fetch-Site': 'cross-site' };
+    expect((await h.http().post('/__simulator/expire-tokens').set(crossSite)).status).toBe(403);
+    expect((await h.http().post('/__simulator/stats/reset').set(crossSite)).status).toBe(403);
+    expect((await h.http().delete('/__simulator/faults').set(crossSite)).status).toBe(403);
+    expect(h.running.simulator.stats().tokensExpiredBefore).toBeNull();
+    expect(h.running.simulator.faults()).toHaveLength(1);
+  });
+
+  it('accepts changes from the simulator’s own origin, from Sec-Fetch-Site same-origin or none, and from clients that send neither', async () => {
+    const ownOrigin = new URL(h.running.url).origin;
+    expect((await h.http().post('/__simulator/faults').set('Origin', ownOrigin).send(fault)).status).toBe(201);
+    expect((await h.http().post('/__simulator/faults').set('Sec-Fetch-Site', 'same-origin').send(fault)).status).toBe(201);
+    expect((await h.http().post('/__simulator/faults').set('Sec-Fetch-Site', 'none').send(fault)).status).toBe(201);
+    expect((await h.http().post('/__simulator/faults').send(fault)).status).toBe(201);
+  });
+
+  it('answers reads without the check but with no CORS header, so another site’s script cannot read them', async () => {
+    const response = await h.http().get('/__simulator/stats').set('Origin', 'http://evil.example').expect(200);
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});

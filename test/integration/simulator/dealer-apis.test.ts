@@ -13,7 +13,7 @@ describe('the simulated Service Appointments v3 API', () => {
   afterAll(() => h.running.close());
 
   it("lists the test dealer's appointments ten at a time with first, next and self links", async () => {
-    const response = await h.http().get(`${APPOINTMENTS}/`).set(h.apiHeaders(token));
+    const response = await h.api().get(`${APPOINTMENTS}/`).set(h.apiHeaders(token));
     const base = `${h.running.apiBaseUrl}${APPOINTMENTS}/`;
     expect(response.status).toBe(200);
     expect(response.body.items).toHaveLength(10);
@@ -27,14 +27,14 @@ describe('the simulated Service Appointments v3 API', () => {
   });
 
   it('serves the second page with a prev link and no next link', async () => {
-    const response = await h.http().get(`${APPOINTMENTS}/`).query({ page: 2 }).set(h.apiHeaders(token));
+    const response = await h.api().get(`${APPOINTMENTS}/`).query({ page: 2 }).set(h.apiHeaders(token));
     expect(response.body.items).toHaveLength(2);
     expect(response.body.links.prev.href).toContain('page=1');
     expect(response.body.links.next).toBeUndefined();
   });
 
   it('answers items in the documented shape with absolute hrefs', async () => {
-    const response = await h.http().get(APPOINTMENTS).query({ pageSize: 1 }).set(h.apiHeaders(token));
+    const response = await h.api().get(APPOINTMENTS).query({ pageSize: 1 }).set(h.apiHeaders(token));
     const base = h.running.apiBaseUrl;
     expect(response.body.items[0]).toEqual({
       appointmentId: '100201',
@@ -53,7 +53,7 @@ describe('the simulated Service Appointments v3 API', () => {
 
   it('filters by an ISO-8601 dateTimeInterval and keeps the interval in its links', async () => {
     const interval = '2026-01-12T00:00:00-06:00/2026-01-14T00:00:00-06:00';
-    const response = await h.http().get(`${APPOINTMENTS}/`).query({ dateTimeInterval: interval }).set(h.apiHeaders(token));
+    const response = await h.api().get(`${APPOINTMENTS}/`).query({ dateTimeInterval: interval }).set(h.apiHeaders(token));
     expect(response.body.items.map((item: { appointmentId: string }) => item.appointmentId)).toEqual(['100208', '100209']);
     expect(new URL(response.body.links.self.href).searchParams.get('dateTimeInterval')).toBe(interval);
   });
@@ -64,26 +64,26 @@ describe('the simulated Service Appointments v3 API', () => {
     ['pageSize=ten', { pageSize: 'ten' }],
     ['a dateTimeInterval without an end', { dateTimeInterval: '2026-01-12T00:00:00-06:00' }],
   ])('answers 400 {code, message} for %s', async (_name, query) => {
-    const response = await h.http().get(`${APPOINTMENTS}/`).query(query).set(h.apiHeaders(token));
+    const response = await h.api().get(`${APPOINTMENTS}/`).query(query).set(h.apiHeaders(token));
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ code: 400, message: expect.any(String) });
   });
 
   it('gets one appointment by id', async () => {
-    const response = await h.http().get(`${APPOINTMENTS}/100205`).set(h.apiHeaders(token));
+    const response = await h.api().get(`${APPOINTMENTS}/100205`).set(h.apiHeaders(token));
     expect(response.status).toBe(200);
     expect(response.body.requestedServices).toEqual([{ description: 'Battery test' }, { description: 'Replace 12V battery' }]);
   });
 
   it('answers 404 {code, message} for an appointment that does not exist', async () => {
-    const response = await h.http().get(`${APPOINTMENTS}/999999`).set(h.apiHeaders(token));
+    const response = await h.api().get(`${APPOINTMENTS}/999999`).set(h.apiHeaders(token));
     expect(response.status).toBe(404);
     expect(response.body).toEqual({ code: 404, message: 'Appointment 999999 was not found.' });
   });
 
   it('creates an appointment: 201 with a Location header, then it can be read and deleted', async () => {
     const created = await h
-      .http()
+      .api()
       .post(`${APPOINTMENTS}/`)
       .set(h.apiHeaders(token))
       .send({ dateTime: '2026-01-20T09:00:00-06:00', requestedServices: [{ description: 'Tire rotation' }], remarks: 'Created by a test' });
@@ -91,16 +91,16 @@ describe('the simulated Service Appointments v3 API', () => {
     expect(created.headers.location).toBe(`${h.running.apiBaseUrl}${APPOINTMENTS}/${created.body.appointmentId}`);
     expect(created.body).toMatchObject({ dateTime: '2026-01-20T09:00:00-06:00', remarks: 'Created by a test' });
 
-    const read = await h.http().get(`${APPOINTMENTS}/${created.body.appointmentId}`).set(h.apiHeaders(token));
+    const read = await h.api().get(`${APPOINTMENTS}/${created.body.appointmentId}`).set(h.apiHeaders(token));
     expect(read.body).toEqual(created.body);
-    const deleted = await h.http().delete(`${APPOINTMENTS}/${created.body.appointmentId}`).set(h.apiHeaders(token));
+    const deleted = await h.api().delete(`${APPOINTMENTS}/${created.body.appointmentId}`).set(h.apiHeaders(token));
     expect(deleted.status).toBe(204);
-    const gone = await h.http().delete(`${APPOINTMENTS}/${created.body.appointmentId}`).set(h.apiHeaders(token));
+    const gone = await h.api().delete(`${APPOINTMENTS}/${created.body.appointmentId}`).set(h.apiHeaders(token));
     expect(gone.status).toBe(404);
   });
 
   it('refuses to create an appointment without dateTime or services, naming each problem', async () => {
-    const response = await h.http().post(APPOINTMENTS).set(h.apiHeaders(token)).send({ dateTime: 'tomorrow', requestedServices: [] });
+    const response = await h.api().post(APPOINTMENTS).set(h.apiHeaders(token)).send({ dateTime: 'tomorrow', requestedServices: [] });
     expect(response.status).toBe(400);
     expect(response.body.code).toBe(400);
     expect(response.body.message).toMatch(/dateTime/);
@@ -108,15 +108,15 @@ describe('the simulated Service Appointments v3 API', () => {
   });
 
   it('answers 400 for a body that is not JSON, but only after checking the token', async () => {
-    const bad = await h.http().post(APPOINTMENTS).set(h.apiHeaders(token)).type('json').send('{"dateTime":');
-    const unauthenticated = await h.http().post(APPOINTMENTS).set('Subscription-Id', 'test').type('json').send('{"dateTime":');
+    const bad = await h.api().post(APPOINTMENTS).set(h.apiHeaders(token)).type('json').send('{"dateTime":');
+    const unauthenticated = await h.api().post(APPOINTMENTS).set('Subscription-Id', 'test').type('json').send('{"dateTime":');
     expect(bad.status).toBe(400);
     expect(bad.body).toEqual({ code: 400, message: 'The request body is not valid JSON.' });
     expect(unauthenticated.status).toBe(401);
   });
 
   it("keeps each dealer's appointments apart", async () => {
-    const sunrise = await h.http().get(APPOINTMENTS).set(h.apiHeaders(token, SIMULATOR_SUBSCRIPTIONS.sunrise));
+    const sunrise = await h.api().get(APPOINTMENTS).set(h.apiHeaders(token, SIMULATOR_SUBSCRIPTIONS.sunrise));
     expect(sunrise.body.totalItems).toBe(4);
     expect(sunrise.body.items[0].appointmentId).toBe('300501');
   });
@@ -132,7 +132,7 @@ describe('the simulated Merchandisable Vehicles v1, CRM ping and subscriptions A
   afterAll(() => h.running.close());
 
   it("lists the dealer's merchandisable vehicles in the documented shape", async () => {
-    const response = await h.http().get('/sales/inventory/v1/merchandisable-vehicles/').set(h.apiHeaders(token));
+    const response = await h.api().get('/sales/inventory/v1/merchandisable-vehicles/').set(h.apiHeaders(token));
     expect(response.status).toBe(200);
     expect(response.body.totalItems).toBe(5);
     expect(response.body.items[0]).toEqual({
@@ -154,13 +154,13 @@ describe('the simulated Merchandisable Vehicles v1, CRM ping and subscriptions A
   });
 
   it('answers the CRM ping with Connection OK for a dealer whose CRM is configured', async () => {
-    const response = await h.http().get('/crm/cdk-crm/v1/leads/ping').set(h.apiHeaders(token));
+    const response = await h.api().get('/crm/cdk-crm/v1/leads/ping').set(h.apiHeaders(token));
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ message: 'Connection OK' });
   });
 
   it('answers the CRM ping with 400 Connection Not OK for an active dealer without CRM', async () => {
-    const response = await h.http().get('/crm/cdk-crm/v1/leads/ping').set(h.apiHeaders(token, SIMULATOR_SUBSCRIPTIONS.sunrise));
+    const response = await h.api().get('/crm/cdk-crm/v1/leads/ping').set(h.apiHeaders(token, SIMULATOR_SUBSCRIPTIONS.sunrise));
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ code: 400, message: 'Connection Not OK' });
   });
@@ -184,13 +184,15 @@ describe('the simulated Merchandisable Vehicles v1, CRM ping and subscriptions A
     expect(response.body.subscriptions).toEqual([sunrise]);
   });
 
-  it("describes a subscription's organisation and app, and answers 404 for an unknown one", async () => {
+  it("describes a subscription's organisation and app in the docs' four objects, and answers 404 for an unknown one", async () => {
     const context = await h.http().get(`/subscriptions/${SIMULATOR_SUBSCRIPTIONS.sunrise}/context`).set('Authorization', `Bearer ${token}`);
     expect(context.status).toBe(200);
-    expect(context.body).toEqual({
-      organizationInfo: { id: expect.any(String), name: 'Sunrise Motors', address: expect.stringContaining('Phoenix'), countryCode: 'US', phoneNumber: expect.any(String) },
-      appInfo: { id: expect.any(String), name: expect.any(String), developer: expect.any(String), contactEmail: expect.stringContaining('@') },
-    });
+    const organization = { id: expect.any(String), name: 'Sunrise Motors', address: expect.stringContaining('Phoenix'), countryCode: 'US', phoneNumber: expect.any(String) };
+    const app = { id: expect.any(String), name: expect.any(String), developer: expect.any(String), contactEmail: expect.stringContaining('@') };
+    // As in the docs' answer: entityInfo and solutionInfo are the older names of the same two objects.
+    expect(context.body).toEqual({ organizationInfo: organization, appInfo: app, entityInfo: organization, solutionInfo: app });
+    expect(context.body.entityInfo).toEqual(context.body.organizationInfo);
+    expect(context.body.solutionInfo).toEqual(context.body.appInfo);
     const unknown = await h.http().get('/subscriptions/nope/context').set('Authorization', `Bearer ${token}`);
     expect(unknown.status).toBe(404);
     expect(unknown.body.code).toBe(404);
@@ -214,7 +216,7 @@ describe('the simulated gateway: request bodies', () => {
 
   it('answers 413 PAYLOAD-TOO-BIG for a body over 100 kB', async () => {
     const huge = { dateTime: '2026-01-20T09:00:00Z', requestedServices: [{ description: 'x' }], remarks: 'x'.repeat(150_000) };
-    const response = await h.http().post(APPOINTMENTS).set(h.apiHeaders(token)).send(huge);
+    const response = await h.api().post(APPOINTMENTS).set(h.apiHeaders(token)).send(huge);
     expect(response.status).toBe(413);
     expect(response.body.message).toMatch(/^PAYLOAD-TOO-BIG: /);
   });

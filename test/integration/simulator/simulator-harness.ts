@@ -15,8 +15,10 @@ export const TEST_REDIRECT_URI = 'http://localhost:3000/implicit/';
 export interface SimulatorHarness {
   running: RunningSimulator;
   clock: FakeClock;
-  /** supertest against the listening simulator (real HTTP over loopback). */
+  /** supertest against the listening simulator's root (identity, subscriptions, controls; real HTTP over loopback). */
   http: () => ReturnType<typeof request>;
+  /** supertest against the simulated API host (`{url}/apis`): paths as an app names them, e.g. `/service/v3/...`. */
+  api: () => ReturnType<typeof request>;
   /** A fresh client-credentials access token. */
   token: () => Promise<string>;
   /** Headers of an authorised API call for `subscriptionId`. */
@@ -35,6 +37,7 @@ export async function startHarness(options: Partial<SimulatorOptions> = {}): Pro
     ...options,
   });
   const http = () => request(running.url);
+  const api = () => request(running.apiBaseUrl);
   const token = async () => {
     const response = await http()
       .post('/oauth2/aus-simulator/v1/token')
@@ -49,5 +52,5 @@ export async function startHarness(options: Partial<SimulatorOptions> = {}): Pro
     'Subscription-Id': subscriptionId,
     Accept: 'application/json',
   });
-  return { running, clock, http, token, apiHeaders };
+  return { running, clock, http, api, token, apiHeaders };
 }

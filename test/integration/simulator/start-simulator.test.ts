@@ -9,7 +9,8 @@ describe('startSimulator', () => {
       expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(running.url).not.toBe('http://127.0.0.1:0');
       expect(running.issuer).toBe(`${running.url}/oauth2/aus-simulator`);
-      expect(running.apiBaseUrl).toBe(running.url);
+      expect(running.apiBaseUrl).toBe(`${running.url}/apis`);
+      expect(running.subscriptionsUrl).toBe(running.url);
       expect(running.simulator.issuer).toBe(running.issuer);
     } finally {
       await running.close();
@@ -61,9 +62,9 @@ describe('startSimulator', () => {
         .access_token as string;
     const headers = (token: string) => ({ Authorization: `Bearer ${token}`, 'Subscription-Id': 'test' });
 
-    const deleted = await request(first.app).delete('/service/v3/appointments/100201').set(headers(await tokenFor(first.app)));
+    const deleted = await request(first.app).delete('/apis/service/v3/appointments/100201').set(headers(await tokenFor(first.app)));
     expect(deleted.status).toBe(204);
-    const stillThere = await request(second.app).get('/service/v3/appointments/100201').set(headers(await tokenFor(second.app)));
+    const stillThere = await request(second.app).get('/apis/service/v3/appointments/100201').set(headers(await tokenFor(second.app)));
     expect(stillThere.status).toBe(200);
   });
 });

@@ -1,5 +1,7 @@
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { basicAuthorizationHeader, SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET } from '../../../src/simulator';
+import axios from 'axios';
+import { fetchClientCredentialsToken } from '../../../src/fortellis/token-client';
 import { startHarness, type SimulatorHarness } from './simulator-harness';
 
 const TOKEN_PATH = '/oauth2/aus-simulator/v1/token';
@@ -36,9 +38,9 @@ describe('the simulated token endpoint (client credentials)', () => {
       currentDate: new Date(h.clock.now()),
     });
     const iat = Math.floor(h.clock.now() / 1000);
-    expect(protectedHeader).toEqual({ kid: expect.any(String), alg: 'RS256' });
+    // As the docs' current decoded example: header {alg, typ, kid}; no "ver" claim.
+    expect(protectedHeader).toEqual({ alg: 'RS256', typ: 'JWT', kid: expect.any(String) });
     expect(payload).toEqual({
-      ver: 1,
       jti: expect.stringMatching(/^AT\./),
       iss: `${h.running.url}/oauth2/aus-simulator`,
       aud: 'api_providers',
@@ -66,7 +68,7 @@ describe('the simulated token endpoint (client credentials)', () => {
     expect(response.body.keys[0].d).toBeUndefined();
   });
 
-  it('accepts a secret with ":", "%", "+", a space and non-ASCII when form-urlencoded before base64', async () => {
+  it('accepts a secret with ":", "%", "+", a space and non-ASCII both RFC 6749-encoded and raw as Fortellis’ docs write it', async () => {
     const secret = 's3:cr%t+ é';
     const special = await startHarness({ clientId: 'key with space', clientSecret: secret });
     try {
@@ -77,11 +79,33 @@ describe('the simulated token endpoint (client credentials)', () => {
         .type('form')
         .send(FORM);
       expect(response.status).toBe(200);
-      // The same secret base64'd without the form-urlencoding step is a different secret.
+      // The docs' "Base64 encode {apiKey}:{apiSecret}", without the form-urlencoding step, works too.
       const raw = `Basic ${Buffer.from(`key with space:${secret}`).toString('base64')}`;
-      const refused = await special.http().post(TOKEN_PATH).set('Authorization', raw).type('form').send(FORM);
+      const rawResponse = await special.http().post(TOKEN_PATH).set('Authorization', raw).type('form').send(FORM);
+      expect(rawResponse.status).toBe(200);
+      expect(decodeJwt(rawResponse.body.access_token)).toMatchObject({ cid: 'key with space', sub: 'key with space' });
+      // A wrong secret stays wrong in either reading.
+      const wrong = `Basic ${Buffer.from(`key with space:${secret}!`).toString('base64')}`;
+      const refused = await special.http().post(TOKEN_PATH).set('Authorization', wrong).type('form').send(FORM);
       expect(refused.status).toBe(401);
       expect(refused.body.error).toBe('invalid_client');
+    } finally {
+      await special.running.close();
+    }
+  });
+
+  it.each([
+    ['a colon', 'a:b:c'],
+    ['a percent sign', '100%sure'],
+    ['a percent sequence', 'x%41y'],
+    ['a plus sign', 'a+b'],
+    ['non-ASCII', 'sécrèt-日本'],
+  ])('gives the app’s own token client a token for a secret with %s', async (_label, secret) => {
+    const special = await startHarness({ clientId: 'special-key', clientSecret: secret });
+    try {
+      const settings = { tokenUrl: `${special.running.issuer}/v1/token`, clientId: 'special-key', clientSecret: secret, scope: 'anonymous', timeoutMs: 5000 };
+      const token = await fetchClientCredentialsToken(axios.create(), settings, () => special.clock.now());
+      expect(decodeJwt(token.value)).toMatchObject({ cid: 'special-key', scp: ['anonymous'] });
     } finally {
       await special.running.close();
     }

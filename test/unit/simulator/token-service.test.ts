@@ -1,5 +1,5 @@
 import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair, type KeyLike } from 'jose';
-import { classifyJoseError, createTokenService, oktaUserIdFor, type TokenService } from '../../../src/simulator/token-service';
+import { accessTokenHash, classifyJoseError, createTokenService, oktaUserIdFor, type TokenService } from '../../../src/simulator/token-service';
 import { FakeClock } from '../../support/fake-clock';
 
 const ISSUER = 'http://127.0.0.1:3001/oauth2/aus-simulator';
@@ -25,12 +25,11 @@ describe('the simulator token service', () => {
       .sign(keys.privateKey);
   };
 
-  it('issues client-credentials tokens with the header and claims Fortellis uses, timed by the clock', async () => {
+  it('issues client-credentials tokens with the header and claims of the docs’ current example, timed by the clock', async () => {
     const issued = await tokens.issueClientCredentialsToken('api-key');
     const iat = Math.floor(clock.now() / 1000);
-    expect(decodeProtectedHeader(issued.accessToken)).toEqual({ kid: tokens.kid, alg: 'RS256' });
+    expect(decodeProtectedHeader(issued.accessToken)).toEqual({ alg: 'RS256', typ: 'JWT', kid: tokens.kid });
     expect(decodeJwt(issued.accessToken)).toEqual({
-      ver: 1,
       jti: expect.stringMatching(/^AT\.[\w-]+$/),
       iss: ISSUER,
       aud: 'api_providers',
@@ -49,10 +48,47 @@ describe('the simulator token service', () => {
     expect(a.claims.jti).not.toBe(b.claims.jti);
   });
 
-  it('issues implicit-flow tokens for a user with openid scope, uid and nonce', async () => {
-    const issued = await tokens.issueImplicitToken({ clientId: 'api-key', email: 'dealer@example.com', nonce: 'n-1' });
-    expect(issued.claims).toMatchObject({ scp: ['openid'], sub: 'dealer@example.com', uid: oktaUserIdFor('dealer@example.com'), nonce: 'n-1', cid: 'api-key' });
+  it('issues implicit-flow access tokens with the docs’ claims: openid scope, uid, the e-mail as sub, and no nonce', async () => {
+    const issued = await tokens.issueImplicitToken({ clientId: 'api-key', email: 'dealer@example.com' });
+    const iat = Math.floor(clock.now() / 1000);
+    expect(decodeJwt(issued.accessToken)).toEqual({
+      ver: 1,
+      jti: expect.stringMatching(/^AT\.[\w-]+$/),
+      iss: ISSUER,
+      aud: 'api_providers',
+      iat,
+      exp: iat + 3600,
+      cid: 'api-key',
+      uid: oktaUserIdFor('dealer@example.com'),
+      scp: ['openid'],
+      sub: 'dealer@example.com',
+    });
     expect(oktaUserIdFor('Dealer@Example.com')).toBe(oktaUserIdFor('dealer@example.com'));
+  });
+
+  it('issues ID tokens for the app (aud = API key) with the nonce, bound to the access token by at_hash', async () => {
+    const access = await tokens.issueImplicitToken({ clientId: 'api-key', email: 'dealer@example.com' });
+    const idToken = await tokens.issueIdToken({ clientId: 'api-key', email: 'dealer@example.com', nonce: 'n-1', accessToken: access.accessToken });
+    const iat = Math.floor(clock.now() / 1000);
+    expect(decodeProtectedHeader(idToken)).toEqual({ alg: 'RS256', typ: 'JWT', kid: tokens.kid });
+    expect(decodeJwt(idToken)).toEqual({
+      sub: oktaUserIdFor('dealer@example.com'),
+      ver: 1,
+      iss: ISSUER,
+      aud: 'api-key',
+      iat,
+      exp: iat + 3600,
+      jti: expect.stringMatching(/^ID\.[\w-]+$/),
+      amr: ['pwd'],
+      idp: expect.any(String),
+      nonce: 'n-1',
+      auth_time: iat,
+      at_hash: accessTokenHash(access.accessToken),
+    });
+    // OIDC Core §3.2.2.9, a known answer: the left half of SHA-256("abc"), base64url.
+    expect(accessTokenHash('abc')).toBe('ungWv48Bz-pBQUDeXa4iIw');
+    // An ID token is not an access token: the API gateway refuses it.
+    expect(await tokens.verify(idToken)).toMatchObject({ ok: false, code: 'TOKEN-AUDIENCE-MISMATCH' });
   });
 
   it('verifies its own tokens until they expire by the clock', async () => {
