@@ -5,6 +5,7 @@ import type { Database } from './schema';
 import { migrationProvider } from './migrations';
 import { withOutageHandling } from './outage-aware-dialect';
 import { isPostgresOutage, isSqliteBusy, isSqliteOutage } from './outages';
+import { resilientPool } from './postgres-pool';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -91,6 +92,7 @@ function postgresDialect(url: string, options: DatabaseOptions): Dialect {
   const { PostgresDialect } = require('kysely') as typeof import('kysely');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pg = require('pg') as typeof import('pg');
+  const isOutage = (error: unknown) => isPostgresOutage(error, pg.DatabaseError);
   // application_name from the URL wins (pg parses the connection string over these options).
   const pool = new pg.Pool({
     connectionString: url,
@@ -99,19 +101,7 @@ function postgresDialect(url: string, options: DatabaseOptions): Dialect {
     connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
     keepAlive: true,
   });
-  // A connection the server ends emits 'error' on its client (idle or checked out, pg does not care), and
-  // an idle one on the pool too: unlistened, either is an uncaught exception. Each lost connection is
-  // reported once; pg discards it, and the next query opens a fresh one.
-  const reported = new WeakSet<object>();
-  pool.on('connect', (client) => {
-    client.on('error', (error) => {
-      if (reported.has(client)) return;
-      reported.add(client);
-      options.onConnectionError?.(error);
-    });
-  });
-  pool.on('error', () => undefined); // the same error the client's listener above has reported
-  return withOutageHandling(new PostgresDialect({ pool }), { isOutage: (error) => isPostgresOutage(error, pg.DatabaseError) });
+  return withOutageHandling(new PostgresDialect({ pool: resilientPool(pool, { isOutage, onConnectionError: options.onConnectionError }) }), { isOutage });
 }
 
 /** Opens the database named by DATABASE_URL and brings its schema up to date. */
