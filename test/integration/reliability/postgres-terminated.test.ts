@@ -5,23 +5,7 @@ import { eventually } from '../../support/listen';
 import { freePort } from '../../support/own-redis';
 import { buildDist, startProcess, type RunningProcess } from '../../support/processes';
 import { describeWithPostgres, POSTGRES_URL, postgresSchemaForTest, uniqueName } from '../../support/services';
-import { extractFormCsrf } from '../../support/test-app';
-
-async function call(url: string, init: { method?: string; cookie?: string; form?: Record<string, string> } = {}) {
-  const response = await fetch(url, {
-    method: init.method ?? 'GET',
-    redirect: 'manual',
-    headers: { ...(init.cookie ? { Cookie: init.cookie } : {}), ...(init.form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
-    body: init.form ? new URLSearchParams(init.form).toString() : undefined,
-  });
-  return { status: response.status, headers: response.headers, text: await response.text() };
-}
-
-const cookieOf = (headers: Headers, name: string) =>
-  headers
-    .getSetCookie()
-    .find((c) => c.startsWith(`${name}=`))!
-    .split(';', 1)[0]!;
+import { fetchPage as call, signInOver } from '../../support/fetch-client';
 
 /**
  * PostgreSQL ends the app's connections (a restart, a failover, an idle reaper, pg_terminate_backend). Before
@@ -59,12 +43,7 @@ describeWithPostgres('when PostgreSQL terminates the app’s connections', () =>
     await dropSchema?.();
   });
 
-  async function signIn(): Promise<string> {
-    const form = await call(`${url}/login`);
-    const login = await call(`${url}/login`, { method: 'POST', cookie: cookieOf(form.headers, 'fbff.login'), form: { username: 'demo', password: 'demo-password', _csrf: extractFormCsrf(form.text) } });
-    expect(login.status).toBe(303);
-    return cookieOf(login.headers, 'fbff.sid');
-  }
+  const signIn = () => signInOver(url);
 
   async function terminateAppConnections(): Promise<number> {
     const { rows } = await admin.query('select pg_terminate_backend(pid) as ended from pg_stat_activity where application_name = $1', [applicationName]);
