@@ -20,6 +20,8 @@ export interface OutagePolicy {
    * statements share one SQLite connection, and each waiting its full round would queue requests without end.
    */
   busyFailFastMs?: number;
+  /** Milliseconds on a monotonic clock, for that window (tests move it). */
+  now?: () => number;
 }
 
 /**
@@ -47,9 +49,11 @@ export function withOutageHandling(dialect: Dialect, policy: OutagePolicy): Dial
 class OutageGuard {
   private failFastUntil = -Infinity;
   private readonly delays: readonly number[];
+  private readonly now: () => number;
 
   constructor(private readonly policy: OutagePolicy) {
     this.delays = policy.isBusy ? (policy.busyRetryDelaysMs ?? SQLITE_BUSY_RETRY_DELAYS_MS) : [];
+    this.now = policy.now ?? (() => performance.now());
   }
 
   /** Runs one driver operation: busy → pause and retry (bounded); outage → storeUnavailable; anything else as it was. */
@@ -59,9 +63,9 @@ class OutageGuard {
         return await operation();
       } catch (error) {
         if (!this.policy.isBusy?.(error)) throw this.translate(error);
-        const failingFast = performance.now() < this.failFastUntil;
+        const failingFast = this.now() < this.failFastUntil;
         if (failingFast || attempt >= this.delays.length) {
-          if (!failingFast) this.failFastUntil = performance.now() + (this.policy.busyFailFastMs ?? BUSY_FAIL_FAST_MS);
+          if (!failingFast) this.failFastUntil = this.now() + (this.policy.busyFailFastMs ?? BUSY_FAIL_FAST_MS);
           throw this.translate(error);
         }
         await pause(this.delays[attempt]);
