@@ -56,20 +56,33 @@ class OutageGuard {
     this.now = policy.now ?? (() => performance.now());
   }
 
-  /** Runs one driver operation: busy → pause and retry (bounded); outage → storeUnavailable; anything else as it was. */
-  async run<T>(operation: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await operation();
-      } catch (error) {
-        if (!this.policy.isBusy?.(error)) throw this.translate(error);
-        const failingFast = this.now() < this.failFastUntil;
-        if (failingFast || attempt >= this.delays.length) {
-          if (!failingFast) this.failFastUntil = this.now() + (this.policy.busyFailFastMs ?? BUSY_FAIL_FAST_MS);
-          throw this.translate(error);
-        }
-        await pause(this.delays[attempt]);
-      }
+  /**
+   * Runs one driver operation: busy → pause and retry (bounded); outage → storeUnavailable; anything else as
+   * it was. Plain promise chaining, not an async function: every query of every request passes here.
+   */
+  run<T>(operation: () => Promise<T>): Promise<T> {
+    let pending: Promise<T>;
+    try {
+      pending = operation();
+    } catch (error) {
+      // better-sqlite3 throws synchronously, from inside Kysely's executeQuery.
+      return this.afterFailure(operation, error, 0);
+    }
+    return pending.then(undefined, (error: unknown) => this.afterFailure(operation, error, 0));
+  }
+
+  private async afterFailure<T>(operation: () => Promise<T>, error: unknown, attempt: number): Promise<T> {
+    if (!this.policy.isBusy?.(error)) throw this.translate(error);
+    const failingFast = this.now() < this.failFastUntil;
+    if (failingFast || attempt >= this.delays.length) {
+      if (!failingFast) this.failFastUntil = this.now() + (this.policy.busyFailFastMs ?? BUSY_FAIL_FAST_MS);
+      throw this.translate(error);
+    }
+    await pause(this.delays[attempt]);
+    try {
+      return await operation();
+    } catch (next) {
+      return this.afterFailure(operation, next, attempt + 1);
     }
   }
 
@@ -115,13 +128,24 @@ class OutageAwareDriver implements Driver {
     return this.guard.run(() => this.driver.init());
   }
 
-  async acquireConnection(): Promise<DatabaseConnection> {
-    try {
-      return new GuardedConnection(await this.driver.acquireConnection(), this.guard);
-    } catch (error) {
-      // No connection to be had (refused, timed out, the server starting or stopping): an outage, whatever the error.
-      throw error instanceof AppError ? error : storeUnavailable('database', error);
-    }
+  /** One wrapper per driver connection (SQLite has one; a pg pool a few), not one per query. */
+  private readonly guarded = new WeakMap<DatabaseConnection, GuardedConnection>();
+
+  acquireConnection(): Promise<DatabaseConnection> {
+    return this.driver.acquireConnection().then(
+      (connection) => {
+        let wrapper = this.guarded.get(connection);
+        if (!wrapper) {
+          wrapper = new GuardedConnection(connection, this.guard);
+          this.guarded.set(connection, wrapper);
+        }
+        return wrapper;
+      },
+      (error: unknown) => {
+        // No connection to be had (refused, timed out, the server starting or stopping): an outage, whatever the error.
+        throw error instanceof AppError ? error : storeUnavailable('database', error);
+      },
+    );
   }
 
   beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
