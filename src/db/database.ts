@@ -22,9 +22,10 @@ export interface OpenDatabase {
 
 export interface DatabaseOptions {
   /**
-   * Errors of a PostgreSQL connection that no query was waiting for: the server ended an idle connection
-   * (restart, failover, pg_terminate_backend, an idle reaper). The pool drops the connection and opens a new
-   * one when needed; this is for counting and logging. Without a listener such an error would end the process.
+   * A PostgreSQL connection was lost outside a query's own answer, mostly while idle in the pool: the server
+   * ended it (restart, failover, pg_terminate_backend, an idle reaper). Called once per connection. The pool
+   * drops it and opens a new one when needed; this is for counting and logging (unlistened, such an error
+   * would end the process). Queries that fail reject with storeUnavailable('database') instead.
    */
   onConnectionError?(error: unknown): void;
 }
