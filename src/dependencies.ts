@@ -1,12 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios from 'axios';
-import { sql } from 'kysely';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { AppDependencies, AppSessionStore } from './app';
 import type { AppConfig } from './config/load';
 import type { Clock } from './lib/clock';
 import type { Logger } from './lib/logger';
+import { RepeatLimiter } from './lib/repeat-limited-log';
 import { closeRedis, connectRedis, type RedisClient } from './lib/redis';
 import { createPasswordHasher, type PasswordHasher } from './auth/password';
 import { createSignInThrottle, type LimiterFactory } from './auth/sign-in-throttle';
@@ -47,7 +47,16 @@ export interface BuildOptions {
  */
 export async function buildDependencies(config: AppConfig, options: BuildOptions): Promise<BuiltDependencies> {
   const { clock, logger } = options;
-  const database = await openDatabase(config.databaseUrl);
+  const metrics: AppMetrics = new AppMetrics({ clock, currentToken: () => tokens.peek(), processMetrics: options.processMetrics });
+  // A PostgreSQL restart or failover ends every connection at once: one log line a minute, every one counted.
+  const connectionErrors = new RepeatLimiter(clock);
+  const database = await openDatabase(config.databaseUrl, {
+    onConnectionError(error) {
+      metrics.storeErrors.inc({ store: 'database' });
+      const decision = connectionErrors.shouldLog('database-connection');
+      if (decision.log) logger.warn({ event: 'database.connection.lost', err: error, similarSinceLastLine: decision.suppressed }, 'database connection lost; the pool opens a new one');
+    },
+  });
   const redis = config.redisUrl ? await connectRedis({ url: config.redisUrl, logger }) : undefined;
   const prefix = config.redisKeyPrefix;
   const users = new UsersRepository(database.db, clock);
@@ -67,7 +76,6 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
 
   const { fortellis } = config;
   const tokenCache: TokenCache = redis ? new RedisTokenCache({ client: redis, clock, prefix }) : new MemoryTokenCache(clock);
-  const metrics: AppMetrics = new AppMetrics({ clock, currentToken: () => tokens.peek(), processMetrics: options.processMetrics });
   const tokens: TokenProvider = new TokenProvider({
     fetchToken: () =>
       fetchClientCredentialsToken(
@@ -90,7 +98,8 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
         new RateLimiterRedis({ ...limits, keyPrefix: `${prefix}${limits.keyPrefix}`, storeClient: redis, useRedisPackage: true, insuranceLimiter: new RateLimiterMemory(limits) })
     : undefined;
 
-  const readinessChecks: ReadinessCheck[] = [{ name: 'database', check: async () => void (await sql`select 1`.execute(database.db)) }];
+  // Reachable is not enough: a database that refuses writes (read-only, locked) cannot keep a session.
+  const readinessChecks: ReadinessCheck[] = [{ name: 'database', check: () => database.checkWritable() }];
   if (redis) readinessChecks.push({ name: 'redis', check: async () => void (await redis.ping()) });
 
   return {

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type AppConfig } from './config/load';
 import { DEMO_ADMIN, DEMO_USER } from './auth/demo-users';
 import { systemClock } from './lib/clock';
 import { createLogger } from './lib/logger';
+import { exitOnUnhandledErrors } from './lib/fatal-errors';
 import { startServer, type RunningServer } from './run';
 
 /** How long in-flight requests get to finish after SIGTERM before connections are cut. */
@@ -37,6 +38,7 @@ function announce(running: RunningServer): void {
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger({ level: config.logLevel });
+  exitOnUnhandledErrors(logger);
   const running = await startServer(config, { clock: systemClock, logger, processMetrics: true });
   announce(running);
   logger.info({ event: 'server.started', url: running.url, simulator: config.simulator.enabled }, 'listening');

@@ -27,7 +27,9 @@ async function readPassword(fromStdin: boolean): Promise<string> {
 runUserCommand(process.argv.slice(2), { out: (line) => console.log(line), err: (line) => console.error(line), readPassword }, { env: process.env }).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error('Failed:', error instanceof Error ? error.message : error);
+    // A store outage's message is the one for browsers; its logDetail says what the database answered.
+    const detail = (error as { logDetail?: unknown })?.logDetail;
+    console.error('Failed:', error instanceof Error ? error.message : error, typeof detail === 'string' ? `(${detail})` : '');
     process.exit(1);
   },
 );

@@ -3,14 +3,42 @@ import path from 'node:path';
 import { Kysely, Migrator, sql, SqliteDialect, type Dialect, type SqliteDatabase } from 'kysely';
 import type { Database } from './schema';
 import { migrationProvider } from './migrations';
+import { withOutageHandling } from './outage-aware-dialect';
+import { isPostgresOutage, isSqliteBusy, isSqliteOutage } from './outages';
+import { resilientPool } from './postgres-pool';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
 export interface OpenDatabase {
   db: Kysely<Database>;
   kind: DatabaseKind;
+  /**
+   * Resolves when the database accepts a write (readiness): a write that changes nothing, in a transaction
+   * that is rolled back, so probing costs no growth. Rejects when it is away, read-only or locked.
+   */
+  checkWritable(): Promise<void>;
   close(): Promise<void>;
 }
+
+export interface DatabaseOptions {
+  /**
+   * A PostgreSQL connection was lost outside a query's own answer, mostly while idle in the pool: the server
+   * ended it (restart, failover, pg_terminate_backend, an idle reaper). Called once per connection. The pool
+   * drops it and opens a new one when needed; this is for counting and logging (unlistened, such an error
+   * would end the process). Queries that fail reject with storeUnavailable('database') instead.
+   */
+  onConnectionError?(error: unknown): void;
+}
+
+/** The name the app's PostgreSQL connections carry in pg_stat_activity, unless DATABASE_URL sets `application_name`. */
+export const POSTGRES_APPLICATION_NAME = 'fortellis-bff';
+/** A pool that cannot open a connection in this time answers 503 rather than letting requests wait without end. */
+const POSTGRES_CONNECT_TIMEOUT_MS = 5000;
+/**
+ * SQLite's busy handler sleeps on the event loop: kept to ~2 ms, the longer waits for another process's lock
+ * are asynchronous retries (outage-aware-dialect.ts).
+ */
+const SQLITE_BUSY_TIMEOUT_MS = 2;
 
 /** `sqlite:./data/app.db`, `sqlite:/abs/file.db` or `sqlite::memory:` → a file name for better-sqlite3. */
 export function sqliteFilename(url: string): string {
@@ -25,12 +53,16 @@ function sqliteDialect(url: string): Dialect {
   const filename = sqliteFilename(url);
   if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
   const database = new BetterSqlite3(filename);
-  // WAL lets readers and the writer work at once; busy_timeout rides out a second process writing.
+  // WAL lets readers and the writer work at once; a second process writing is waited for asynchronously.
   database.pragma('journal_mode = WAL');
-  database.pragma('busy_timeout = 5000');
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
-  return new SqliteDialect({ database: withStatementCache(database) });
+  return withOutageHandling(new SqliteDialect({ database: withStatementCache(database) }), {
+    isOutage: isSqliteOutage,
+    isBusy: isSqliteBusy,
+    beginSql: 'begin immediate',
+  });
 }
 
 const STATEMENT_CACHE_SIZE = 256;
@@ -56,20 +88,43 @@ export function withStatementCache(database: import('better-sqlite3').Database):
   };
 }
 
-function postgresDialect(url: string): Dialect {
+function postgresDialect(url: string, options: DatabaseOptions): Dialect {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { PostgresDialect } = require('kysely') as typeof import('kysely');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Pool } = require('pg') as { Pool: new (options: object) => unknown };
-  return new PostgresDialect({ pool: new Pool({ connectionString: url, max: 10 }) as never });
+  const pg = require('pg') as typeof import('pg');
+  const isOutage = (error: unknown) => isPostgresOutage(error, pg.DatabaseError);
+  // application_name from the URL wins (pg parses the connection string over these options).
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    application_name: POSTGRES_APPLICATION_NAME,
+    connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+  });
+  return withOutageHandling(new PostgresDialect({ pool: resilientPool(pool, { isOutage, onConnectionError: options.onConnectionError }) }), { isOutage });
 }
 
 /** Opens the database named by DATABASE_URL and brings its schema up to date. */
-export async function openDatabase(url: string): Promise<OpenDatabase> {
+export async function openDatabase(url: string, options: DatabaseOptions = {}): Promise<OpenDatabase> {
   const kind: DatabaseKind = url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
-  const db = new Kysely<Database>({ dialect: kind === 'sqlite' ? sqliteDialect(url) : postgresDialect(url) });
+  const db = new Kysely<Database>({ dialect: kind === 'sqlite' ? sqliteDialect(url) : postgresDialect(url, options) });
   await migrateToLatest(db, kind);
-  return { db, kind, close: () => db.destroy() };
+  return { db, kind, checkWritable: () => checkWritable(db), close: () => db.destroy() };
+}
+
+/**
+ * A delete of no row (sids are never empty) is still a write: PostgreSQL refuses it in a read-only
+ * transaction, SQLite on a read-only file or under query_only, and on SQLite the transaction's BEGIN
+ * IMMEDIATE needs the write lock. Rolled back, so nothing is written and nothing grows.
+ */
+async function checkWritable(db: Kysely<Database>): Promise<void> {
+  const trx = await db.startTransaction().execute();
+  try {
+    await trx.deleteFrom('sessions').where('sid', '=', '').execute();
+  } finally {
+    await trx.rollback().execute();
+  }
 }
 
 /**

@@ -39,7 +39,9 @@ export function healthRoutes(options: { checks: ReadinessCheck[]; metrics: AppMe
           await withTimeout(check(), CHECK_TIMEOUT_MS);
           return [name, 'ok'] as const;
         } catch (error) {
-          options.logger.warn({ event: 'readiness.failed', dependency: name, detail: (error as Error).message }, 'dependency not ready');
+          // A store outage's message is the client-safe one; its logDetail says what the store answered.
+          const detail = (error as { logDetail?: string }).logDetail ?? (error as Error).message;
+          options.logger.warn({ event: 'readiness.failed', dependency: name, detail }, 'dependency not ready');
           return [name, 'unavailable'] as const;
         }
       }),

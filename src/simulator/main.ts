@@ -3,11 +3,14 @@
  * Fortellis apps at it. Configuration comes from the environment (and `.env`); see `config.ts`.
  */
 import 'dotenv/config';
+import { exitOnUnhandledErrors } from '../lib/fatal-errors';
+import { createLogger } from '../lib/logger';
 import { loadSimulatorConfig } from './config';
 import { CLIENT_CREDENTIALS_SCOPE } from './constants';
 import { SIMULATOR_SUBSCRIPTIONS, startSimulator } from './index';
 
 async function main(): Promise<void> {
+  exitOnUnhandledErrors(createLogger({ level: 'info' }));
   const loaded = loadSimulatorConfig(process.env);
   if (!loaded.ok) {
     console.error(`The simulator cannot start:\n${loaded.problems.map((problem) => `  - ${problem}`).join('\n')}`);

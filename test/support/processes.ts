@@ -1,12 +1,57 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { eventually } from './listen';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
-/** Compiles src/ to dist/ as `npm start` does, so tests can run the real processes. */
+const DIST = path.join(ROOT, 'dist');
+const BUILD_LOCK = path.join(DIST, '.build.lock');
+const BUILD_STAMP = path.join(DIST, '.built-from');
+const LOCK_WAIT_CAP_MS = 5 * 60_000;
+
+function newestSourceChange(directory = path.join(ROOT, 'src')): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(directory, { withFileTypes: true })) {
+    const full = path.join(directory, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSourceChange(full) : fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Runs `work` holding a lock file; other jest workers wait (a synchronous sleep: this is set-up code). */
+function withBuildLock(work: () => void): void {
+  fs.mkdirSync(DIST, { recursive: true });
+  const deadline = Date.now() + LOCK_WAIT_CAP_MS;
+  for (;;) {
+    try {
+      fs.closeSync(fs.openSync(BUILD_LOCK, 'wx'));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (Date.now() > deadline) throw new Error(`${BUILD_LOCK} is still held; remove it if no test run is building`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+  }
+  try {
+    work();
+  } finally {
+    fs.rmSync(BUILD_LOCK, { force: true });
+  }
+}
+
+/**
+ * Compiles src/ to dist/ as `npm start` does, so tests can run the real processes. Several suites do this in
+ * parallel jest workers: one compiles, the others wait and find dist/ up to date, so no process ever starts
+ * from a file another tsc is half-way through writing.
+ */
 export function buildDist(): void {
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+  withBuildLock(() => {
+    const sources = newestSourceChange();
+    if (fs.existsSync(BUILD_STAMP) && Number(fs.readFileSync(BUILD_STAMP, 'utf8')) >= sources) return;
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+    fs.writeFileSync(BUILD_STAMP, String(sources));
+  });
 }
 
 export interface RunningProcess {

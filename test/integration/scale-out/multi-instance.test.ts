@@ -6,24 +6,7 @@ import { eventually } from '../../support/listen';
 import { freePort } from '../../support/own-redis';
 import { buildDist, startProcess, type RunningProcess } from '../../support/processes';
 import { describeWithRedisAndPostgres, postgresSchemaForTest, REDIS_URL, uniqueName } from '../../support/services';
-import { extractFormCsrf } from '../../support/test-app';
-
-/** Minimal cookie-carrying HTTP for talking to separate processes. */
-async function http(url: string, init: { method?: string; cookie?: string; form?: Record<string, string> } = {}) {
-  const response = await fetch(url, {
-    method: init.method ?? 'GET',
-    redirect: 'manual',
-    headers: { ...(init.cookie ? { Cookie: init.cookie } : {}), ...(init.form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
-    body: init.form ? new URLSearchParams(init.form).toString() : undefined,
-  });
-  return { status: response.status, headers: response.headers, text: await response.text() };
-}
-
-const cookieOf = (headers: Headers, name: string) =>
-  headers
-    .getSetCookie()
-    .find((c) => c.startsWith(`${name}=`))!
-    .split(';', 1)[0]!;
+import { fetchPage as http, signInOver } from '../../support/fetch-client';
 
 describeWithRedisAndPostgres('three app instances on one Redis and one PostgreSQL', () => {
   const clientId = 'fleet-api-key';
@@ -86,16 +69,7 @@ describeWithRedisAndPostgres('three app instances on one Redis and one PostgreSQ
     await dropSchema?.();
   });
 
-  async function signInOn(url: string) {
-    const form = await http(`${url}/login`);
-    const login = await http(`${url}/login`, {
-      method: 'POST',
-      cookie: cookieOf(form.headers, 'fbff.login'),
-      form: { username: 'demo', password: 'demo-password', _csrf: extractFormCsrf(form.text) },
-    });
-    expect(login.status).toBe(303);
-    return cookieOf(login.headers, 'fbff.sid');
-  }
+  const signInOn = signInOver;
 
   it('recognises a user signed in on A on B and C, and a sign-out on B ends the session everywhere', async () => {
     const [a, b, c] = urls as [string, string, string];
