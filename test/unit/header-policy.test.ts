@@ -1,0 +1,48 @@
+import { ConfigError, loadConfig } from '../../src/config/load';
+import { connectionNominated, forwardedRequestHeaders, parseForwardHeaders } from '../../src/fortellis/header-policy';
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('PROXY_FORWARD_HEADERS', () => {
+  it('is empty by default: only the fixed few headers are forwarded', () => {
+    expect(loadConfig({}).proxy.forwardHeaders).toEqual([]);
+    expect(forwardedRequestHeaders([])).toEqual(['accept', 'accept-language', 'content-type', 'if-match', 'if-none-match', 'prefer']);
+  });
+
+  it('takes a comma list of header names in any case, without duplicates', () => {
+    expect(loadConfig({ PROXY_FORWARD_HEADERS: 'Department-Id, X-Dealer-Code ,department-id' }).proxy.forwardHeaders).toEqual(['department-id', 'x-dealer-code']);
+  });
+
+  it.each(['Authorization', 'Cookie', 'Subscription-Id', 'Request-Id', 'Host', 'Connection', 'Transfer-Encoding', 'Upgrade', 'TE', 'Keep-Alive', 'Proxy-Authorization', 'X-CSRF-Token', 'Content-Length'])(
+    'refuses %s with a clear configuration error',
+    (name) => {
+      const problems = problemsOf({ PROXY_FORWARD_HEADERS: `Department-Id,${name}` });
+      expect(problems).toEqual([expect.stringMatching(new RegExp(`^PROXY_FORWARD_HEADERS "${name.toLowerCase()}" may not be forwarded`))]);
+    },
+  );
+
+  it('refuses what is not a header name, naming every bad entry at once', () => {
+    expect(() => parseForwardHeaders('Good-One, bad name, x:y')).toThrow('"bad name" is not a header name; "x:y" is not a header name');
+  });
+});
+
+describe('connectionNominated', () => {
+  it('finds nothing in what browsers send', () => {
+    expect(connectionNominated(undefined)).toBeUndefined();
+    expect(connectionNominated('keep-alive')).toBeUndefined();
+    expect(connectionNominated('close')).toBeUndefined();
+    expect(connectionNominated('Keep-Alive, close')).toBeUndefined();
+  });
+
+  it('names the headers listed beside them, in lower case', () => {
+    expect([...connectionNominated('keep-alive, Department-Id ,PREFER')!]).toEqual(['department-id', 'prefer']);
+  });
+});
