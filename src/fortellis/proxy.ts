@@ -148,6 +148,8 @@ export function createFortellisProxy(options: ProxyOptions) {
 
     const headers = upstream.headers;
     const json = isJson(headers['content-type']);
+    // Links are rewritten in plain JSON only: a compressed body (never asked for, but possible) passes as it is.
+    const rewritable = json && headers['content-encoding'] === undefined;
     const declaredLength = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
     if (method === 'HEAD' || status === 204 || status === 304) {
       sendHeaders(res, status, headers, options.apiBaseUrl, json);
@@ -157,21 +159,21 @@ export function createFortellisProxy(options: ProxyOptions) {
       return;
     }
     // A small JSON answer is read whole: its links are rewritten and its length stays exact.
-    if (!inspected && json && declaredLength !== undefined && declaredLength <= INSPECTED_BODY_LIMIT) {
+    if (!inspected && rewritable && declaredLength !== undefined && declaredLength <= INSPECTED_BODY_LIMIT) {
       inspected = await readPrefix(upstream, INSPECTED_BODY_LIMIT);
     }
     sendHeaders(res, status, headers, options.apiBaseUrl, json);
     if (inspected?.complete) {
       const whole = concat(inspected.chunks);
-      const answer = json ? links.rewrite(whole) : whole;
+      const answer = rewritable ? links.rewrite(whole) : whole;
       res.setHeader('content-length', answer.length);
       res.end(answer);
       return;
     }
-    // Streamed: a JSON answer through the streaming rewriter (its length may change, so none is declared),
-    // anything else byte for byte with the upstream's length.
-    if (!json && declaredLength !== undefined) res.setHeader('content-length', declaredLength);
-    await forwardToClient(upstream, res, exchange, inspected?.chunks, json ? links.stream() : undefined);
+    // Streamed: JSON through the streaming rewriter (its length may change, so none is declared), anything
+    // else byte for byte with the upstream's length.
+    if (!rewritable && declaredLength !== undefined) res.setHeader('content-length', declaredLength);
+    await forwardToClient(upstream, res, exchange, inspected?.chunks, rewritable ? links.stream() : undefined);
 
     /**
      * One upstream exchange. A kept-alive socket may have been dropped by the upstream or a load balancer
