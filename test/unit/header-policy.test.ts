@@ -1,16 +1,6 @@
 import { ConfigError, loadConfig } from '../../src/config/load';
 import { connectionNominated, forwardedRequestHeaders, parseForwardHeaders } from '../../src/fortellis/header-policy';
 
-function problemsOf(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the configuration to be refused');
-}
-
 describe('PROXY_FORWARD_HEADERS', () => {
   it('is empty by default: only the fixed few headers are forwarded', () => {
     expect(loadConfig({}).proxy.forwardHeaders).toEqual([]);
@@ -24,8 +14,9 @@ describe('PROXY_FORWARD_HEADERS', () => {
   it.each(['Authorization', 'Cookie', 'Subscription-Id', 'Request-Id', 'Host', 'Connection', 'Transfer-Encoding', 'Upgrade', 'TE', 'Keep-Alive', 'Proxy-Authorization', 'X-CSRF-Token', 'Content-Length'])(
     'refuses %s with a clear configuration error',
     (name) => {
-      const problems = problemsOf({ PROXY_FORWARD_HEADERS: `Department-Id,${name}` });
-      expect(problems).toEqual([expect.stringMatching(new RegExp(`^PROXY_FORWARD_HEADERS "${name.toLowerCase()}" may not be forwarded`))]);
+      const load = () => loadConfig({ PROXY_FORWARD_HEADERS: `Department-Id,${name}` });
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(new RegExp(`- PROXY_FORWARD_HEADERS "${name.toLowerCase()}" may not be forwarded`));
     },
   );
 
