@@ -37,3 +37,16 @@ describe('connectionNominated', () => {
     expect([...connectionNominated('keep-alive, Department-Id ,PREFER')!]).toEqual(['department-id', 'prefer']);
   });
 });
+
+describe('the slow-client timeouts', () => {
+  it('default to 10 s for headers and 30 s for the whole request', () => {
+    expect(loadConfig({}).http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
+    expect(loadConfig({}).proxy).toMatchObject({ bodyTimeoutMs: 10_000, freeSocketTimeoutMs: 4000 });
+  });
+
+  it('refuse a headers timeout longer than the whole-request timeout (Node would throw at start-up)', () => {
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '1000' })).toThrow(
+      /HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS/,
+    );
+  });
+});
