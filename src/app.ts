@@ -100,6 +100,8 @@ export function createApp(deps: AppDependencies): Express {
     apiBaseUrl: config.fortellis.apiBaseUrl,
     timeoutMs: config.proxy.timeoutMs,
     bodyLimitBytes: config.proxy.bodyLimitBytes,
+    bodyTimeoutMs: config.proxy.bodyTimeoutMs,
+    forwardHeaders: config.proxy.forwardHeaders,
     allowedPaths: config.proxy.allowedPaths,
     tokens: deps.tokens,
     agent: deps.upstreamAgent,

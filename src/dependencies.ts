@@ -70,7 +70,9 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
   // maxFreeSockets = maxSockets: under load the proxy's calls finish in batches, and every socket freed beyond
   // maxFreeSockets is closed only to be reopened a moment later (with 64, `npm run bench` saw up to one new
   // upstream connection per five calls; against Fortellis each is a TLS handshake).
-  const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 256, scheduling: 'lifo' as const };
+  // timeout: idle sockets are closed before the upstream (or a load balancer in front of it) forgets them;
+  // one it forgot anyway costs an idempotent proxied call a retry on a fresh socket (proxy.ts).
+  const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 256, scheduling: 'lifo' as const, timeout: config.proxy.freeSocketTimeoutMs };
   const upstreamAgent = config.fortellis.apiBaseUrl.startsWith('https:') ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   const httpClient = axios.create({ httpAgent: new http.Agent(agentOptions), httpsAgent: new https.Agent(agentOptions) });
 

@@ -49,7 +49,7 @@ export async function startServer(initialConfig: AppConfig, options: StartOption
   if (config.simulator.enabled) await ensureDemoUsers(deps.users, deps.passwords);
 
   // Not app.listen(): createHttpServer() builds requests that are Express objects from birth (src/http/server.ts).
-  const server = createHttpServer(createApp(deps)).listen(config.port, config.host);
+  const server = createHttpServer(createApp(deps), config.http).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -38,7 +38,17 @@ export interface AppConfig {
   redisUrl?: string;
   redisKeyPrefix: string;
   fortellis: FortellisConfig;
-  proxy: { timeoutMs: number; bodyLimitBytes: number; allowedPaths: PathRule[] | null };
+  proxy: {
+    timeoutMs: number;
+    bodyLimitBytes: number;
+    bodyTimeoutMs: number;
+    freeSocketTimeoutMs: number;
+    /** Extra request headers passed through (lower-case). */
+    forwardHeaders: string[];
+    allowedPaths: PathRule[] | null;
+  };
+  /** Bounds on how long a client may take to send a request (slowloris). */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number };
   implicit: { redirectUri: string };
   signInLimits: { maxFailuresPerUsername: number; maxFailuresPerAddress: number; windowSeconds: number };
   metricsBearerToken?: string;
@@ -126,6 +136,11 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
     }
   }
 
+  // Node refuses a headers timeout longer than the whole-request timeout.
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS');
+  }
+
   if (env.SESSION_ABSOLUTE_TIMEOUT_SECONDS < env.SESSION_IDLE_TIMEOUT_SECONDS) {
     problems.push('SESSION_ABSOLUTE_TIMEOUT_SECONDS must not be shorter than SESSION_IDLE_TIMEOUT_SECONDS');
   }
@@ -167,7 +182,15 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
       tokenTimeoutMs: env.FORTELLIS_TOKEN_TIMEOUT_MS,
       refreshSkewMs: env.TOKEN_REFRESH_SKEW_SECONDS * 1000,
     },
-    proxy: { timeoutMs: env.PROXY_TIMEOUT_MS, bodyLimitBytes: env.PROXY_BODY_LIMIT_BYTES, allowedPaths },
+    proxy: {
+      timeoutMs: env.PROXY_TIMEOUT_MS,
+      bodyLimitBytes: env.PROXY_BODY_LIMIT_BYTES,
+      bodyTimeoutMs: env.PROXY_BODY_TIMEOUT_MS,
+      freeSocketTimeoutMs: env.PROXY_FREE_SOCKET_TIMEOUT_MS,
+      forwardHeaders: env.PROXY_FORWARD_HEADERS,
+      allowedPaths,
+    },
+    http: { headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS },
     implicit: { redirectUri: env.IMPLICIT_REDIRECT_URI ?? `${publicUrl}/implicit/` },
     signInLimits: {
       maxFailuresPerUsername: env.LOGIN_MAX_FAILURES_PER_USERNAME,

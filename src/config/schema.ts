@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseForwardHeaders } from '../fortellis/header-policy';
 
 /**
  * The environment, as one zod schema. Every variable here is documented in `.env.example` and the README's
@@ -64,6 +65,22 @@ export const envSchema = z.object({
   PROXY_ALLOWED_PATHS: z.string().optional(),
   PROXY_TIMEOUT_MS: positiveInt('milliseconds').default(10000),
   PROXY_BODY_LIMIT_BYTES: positiveInt('bytes').default(1024 * 1024),
+  PROXY_BODY_TIMEOUT_MS: positiveInt('milliseconds').default(10000),
+  // Below the idle timeouts of what sits in front of an API (Node servers 5 s, load balancers 60 s and more).
+  PROXY_FREE_SOCKET_TIMEOUT_MS: positiveInt('milliseconds').default(4000),
+  PROXY_FORWARD_HEADERS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      try {
+        return parseForwardHeaders(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt('milliseconds').default(10000),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt('milliseconds').default(30000),
   TOKEN_REFRESH_SKEW_SECONDS: z.coerce
     .number({ error: 'must be a number of seconds' })
     .int('must be a whole number of seconds')

@@ -5,19 +5,26 @@ import { AppError } from '../http/errors';
 import { describeGatewayCode, findGatewayCode, type GatewayErrorCode } from './gateway-errors';
 import { isAllowed, normaliseProxyTarget, PathRejectedError, type NormalisedTarget, type PathRule } from './path-policy';
 import type { TokenProvider } from './token-provider';
+import { connectionNominated, forwardedRequestHeaders } from './header-policy';
+import { createLinkRewriter, type StreamingLinkRewriter } from './link-rewrite';
 
 /**
  * The API proxy: `/api/fortellis/<path>` → `FORTELLIS_API_BASE_URL/<path>`, with the app's token, the
- * session's Subscription-Id and a fresh Request-Id. It streams successful answers straight through with
- * Node's http client and keep-alive agents (axios would buffer and re-encode every body); error answers are
- * read so that Fortellis gateway codes can be recognised and explained.
+ * session's Subscription-Id and a fresh Request-Id. It streams answers through with Node's http client and
+ * keep-alive agents (axios would buffer and re-encode every body); error answers are read (up to a limit)
+ * so that Fortellis gateway codes can be recognised and explained, and links to the API host in JSON
+ * answers are rewritten to go through the proxy.
  */
 
 export interface ProxyOptions {
   apiBaseUrl: string;
   timeoutMs: number;
   bodyLimitBytes: number;
+  /** How long a browser may take to send its whole request body (then 408). */
+  bodyTimeoutMs: number;
   allowedPaths: readonly PathRule[] | null;
+  /** Request headers forwarded beyond the default few (PROXY_FORWARD_HEADERS, lower-case, already checked). */
+  forwardHeaders?: readonly string[];
   tokens: TokenProvider;
   /** Keep-alive agent for the upstream; one per process so connections are reused. */
   agent: http.Agent;
@@ -30,21 +37,45 @@ export interface ProxyCall {
   requestId: string;
 }
 
-/** Request headers a browser may pass on; everything else (Cookie, Authorization, Subscription-Id...) stays here. */
-const FORWARDED_REQUEST_HEADERS = ['accept', 'accept-language', 'content-type', 'if-match', 'if-none-match', 'prefer'] as const;
+/**
+ * The methods Fortellis APIs are called with. Anything else (TRACE, CONNECT, WebDAV's PROPFIND, QUERY...)
+ * would go out with the app's token to an API that has no use for it, and TRACE echoes the token back:
+ * 405. OPTIONS is left out too: it only matters for CORS preflights, which a browser sends to the proxy's
+ * origin, never through it.
+ */
+export const PROXIED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
+const ALLOW = [...PROXIED_METHODS].join(', ');
+
+/**
+ * The proxied methods that are idempotent (RFC 9110 §9.2.2) and so may be sent again when a kept-alive
+ * connection turns out to be dead; "a proxy MUST NOT automatically retry non-idempotent requests" (POST, PATCH).
+ */
+const RETRYABLE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 
 /** Response headers safe to give the browser. Set-Cookie and hop-by-hop headers never pass. */
 const RETURNED_RESPONSE_HEADERS = ['content-type', 'content-language', 'etag', 'last-modified', 'retry-after', 'preference-applied'] as const;
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Up to this many bytes of an upstream error body are read to find a Fortellis code. */
-const ERROR_BODY_LIMIT = 64 * 1024;
+/**
+ * Error answers are read up to this size to find a Fortellis code; JSON answers that declare a length up to
+ * this size are read whole to rewrite their links and send an exact Content-Length. Anything longer streams.
+ */
+export const INSPECTED_BODY_LIMIT = 256 * 1024;
+
+/**
+ * Proxied answers are the API's, not this app's pages: whatever they hold (an HTML error page, an SVG) must
+ * not run script on the app's origin if a browser is lured into opening one. `sandbox` gives the document a
+ * unique opaque origin, `default-src 'none'` loads nothing.
+ */
+const PROXIED_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox";
 
 export function createFortellisProxy(options: ProxyOptions) {
   const base = new URL(options.apiBaseUrl);
   const basePath = base.pathname.replace(/\/$/, '');
   const transport = base.protocol === 'https:' ? https : http;
+  const forwardedHeaders = forwardedRequestHeaders(options.forwardHeaders ?? []);
+  const links = createLinkRewriter(options.apiBaseUrl, '/api/fortellis');
 
   /**
    * Handles one browser request; errors are thrown as AppError for the error middleware.
@@ -56,37 +87,45 @@ export function createFortellisProxy(options: ProxyOptions) {
    */
   return async function proxy(req: Request, res: Response, call: ProxyCall): Promise<void> {
     res.locals.routeLabel = '/api/fortellis/*';
-    const target = checkedTarget(req.url, req.method, options.allowedPaths);
-    const body = METHODS_WITH_BODY.has(req.method) ? await readBody(req, options.bodyLimitBytes) : undefined;
-    const started = performance.now();
+    const method = req.method;
+    if (!PROXIED_METHODS.has(method)) {
+      res.setHeader('Allow', ALLOW);
+      throw methodNotProxied(method);
+    }
+    const target = checkedTarget(req.url, method, options.allowedPaths);
 
-    // A browser that goes away takes the upstream exchange in flight with it.
+    // A browser that goes away takes the upstream exchange in flight with it. Prepended, so that the
+    // request log line (written on 'close' too) already reads 499.
     const exchange: Exchange = { clientGone: false, request: undefined, response: undefined, finish: undefined };
-    res.on('close', () => {
+    res.prependListener('close', () => {
       if (res.writableFinished) return;
       exchange.clientGone = true;
+      if (!res.headersSent) res.statusCode = 499;
       exchange.request?.destroy(clientGone());
       exchange.response?.destroy();
       exchange.finish?.();
     });
 
+    const body = METHODS_WITH_BODY.has(method) ? await readBody(req, res, options.bodyLimitBytes, options.bodyTimeoutMs) : undefined;
+    const started = performance.now();
+
     let token = await options.tokens.getToken();
-    let upstream = await send(token.value);
+    let upstream = await send(token.value, false);
     let gatewayCode: GatewayErrorCode | undefined;
-    let errorBody: Buffer | undefined;
+    let inspected: Prefix | undefined;
     if (upstream.statusCode! >= 400) {
-      errorBody = await readUpstream(upstream, ERROR_BODY_LIMIT);
-      gatewayCode = findGatewayCode(parseJson(errorBody));
+      inspected = await readPrefix(upstream, INSPECTED_BODY_LIMIT);
+      gatewayCode = inspected.complete ? findGatewayCode(parseJson(inspected.chunks)) : undefined;
       // The token was revoked or expired early: drop it (if still ours), get one fresh token, replay once.
       if (gatewayCode && describeGatewayCode(gatewayCode).tokenProblem) {
         await options.tokens.invalidate(token.value);
         token = await options.tokens.getToken();
-        upstream = await send(token.value);
-        errorBody = undefined;
+        upstream = await send(token.value, false);
+        inspected = undefined;
         gatewayCode = undefined;
         if (upstream.statusCode! >= 400) {
-          errorBody = await readUpstream(upstream, ERROR_BODY_LIMIT);
-          gatewayCode = findGatewayCode(parseJson(errorBody));
+          inspected = await readPrefix(upstream, INSPECTED_BODY_LIMIT);
+          gatewayCode = inspected.complete ? findGatewayCode(parseJson(inspected.chunks)) : undefined;
         }
       }
     }
@@ -102,32 +141,58 @@ export function createFortellisProxy(options: ProxyOptions) {
         title: `Fortellis answered ${gatewayCode}`,
         detail: info.explanation,
         fortellisCode: gatewayCode,
-        logDetail: `upstream ${req.method} ${target.path} answered ${status} ${gatewayCode}`,
+        logDetail: `upstream ${method} ${target.path} answered ${status} ${gatewayCode}`,
         extensions: { party: info.party },
       });
     }
 
-    res.status(status);
-    copyResponseHeaders(upstream.headers, res, options.apiBaseUrl);
-    if (errorBody) {
-      res.setHeader('content-length', errorBody.length);
-      res.end(errorBody);
+    const headers = upstream.headers;
+    const json = isJson(headers['content-type']);
+    // Links are rewritten in plain JSON only: a compressed body (never asked for, but possible) passes as it is.
+    const rewritable = json && headers['content-encoding'] === undefined;
+    const declaredLength = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
+    if (method === 'HEAD' || status === 204 || status === 304) {
+      sendHeaders(res, status, headers, options.apiBaseUrl, json);
+      if (declaredLength !== undefined) res.setHeader('content-length', declaredLength);
+      res.end();
+      upstream.resume();
       return;
     }
-    await forwardToClient(upstream, res, exchange);
+    // A small JSON answer is read whole: its links are rewritten and its length stays exact.
+    if (!inspected && rewritable && declaredLength !== undefined && declaredLength <= INSPECTED_BODY_LIMIT) {
+      inspected = await readPrefix(upstream, INSPECTED_BODY_LIMIT);
+    }
+    sendHeaders(res, status, headers, options.apiBaseUrl, json);
+    if (inspected?.complete) {
+      const whole = concat(inspected.chunks);
+      const answer = rewritable ? links.rewrite(whole) : whole;
+      res.setHeader('content-length', answer.length);
+      res.end(answer);
+      return;
+    }
+    // Streamed: JSON through the streaming rewriter (its length may change, so none is declared), anything
+    // else byte for byte with the upstream's length.
+    if (!rewritable && declaredLength !== undefined) res.setHeader('content-length', declaredLength);
+    await forwardToClient(upstream, res, exchange, inspected?.chunks, rewritable ? links.stream() : undefined);
 
-    function send(accessToken: string): Promise<IncomingMessage> {
-      const headers: OutgoingHttpHeaders = {
+    /**
+     * One upstream exchange. A kept-alive socket may have been dropped by the upstream or a load balancer
+     * while it sat idle; if it fails before any byte of the answer, an idempotent call is sent once more on
+     * a fresh connection (Node's own advice for `request.reusedSocket`).
+     */
+    function send(accessToken: string, fresh: boolean): Promise<IncomingMessage> {
+      const outgoing: OutgoingHttpHeaders = {
         accept: 'application/json',
         authorization: `Bearer ${accessToken}`,
         'subscription-id': call.subscriptionId,
         'request-id': call.requestId,
       };
-      for (const name of FORWARDED_REQUEST_HEADERS) {
+      const hopByHop = connectionNominated(req.headers.connection);
+      for (const name of forwardedHeaders) {
         const value = req.headers[name];
-        if (value !== undefined) (headers as Record<string, string | string[]>)[name] = value;
+        if (value !== undefined && !hopByHop?.has(name)) (outgoing as Record<string, string | string[]>)[name] = value;
       }
-      if (body) headers['content-length'] = body.length;
+      if (body) outgoing['content-length'] = body.length;
 
       return new Promise((resolve, reject) => {
         const upstreamRequest = transport.request(
@@ -135,10 +200,11 @@ export function createFortellisProxy(options: ProxyOptions) {
             protocol: base.protocol,
             hostname: base.hostname,
             port: base.port,
-            method: req.method,
+            method,
             path: `${basePath}${target.path}${target.search}`,
-            headers,
-            agent: options.agent,
+            headers: outgoing,
+            // The retry's connection is its own and closes after the answer.
+            agent: fresh ? false : options.agent,
             timeout: options.timeoutMs,
           },
           (response) => {
@@ -149,7 +215,15 @@ export function createFortellisProxy(options: ProxyOptions) {
         );
         exchange.request = upstreamRequest;
         upstreamRequest.on('timeout', () => upstreamRequest.destroy(upstreamTimeout(options.timeoutMs)));
-        upstreamRequest.on('error', (error) => reject(error instanceof AppError ? error : upstreamUnreachable(error)));
+        upstreamRequest.on('error', (error) => {
+          if (error instanceof AppError) return reject(error);
+          if (!fresh && upstreamRequest.reusedSocket && RETRYABLE_METHODS.has(method) && !exchange.clientGone) {
+            // Sockets are handed out last-in first-out: every idle one is older than this dead one.
+            dropIdleSockets(options.agent);
+            return resolve(send(accessToken, true));
+          }
+          reject(upstreamUnreachable(error));
+        });
         // The browser may have gone while the token was being fetched.
         if (exchange.clientGone) upstreamRequest.destroy(clientGone());
         upstreamRequest.end(body);
@@ -191,14 +265,19 @@ function checkedTarget(rawTarget: string, method: string, allowedPaths: readonly
   return target;
 }
 
-function copyResponseHeaders(headers: IncomingHttpHeaders, res: Response, apiBaseUrl: string): void {
+/** Status and the headers the browser may see, with the proxy's own protection of the app's origin. */
+function sendHeaders(res: Response, status: number, headers: IncomingHttpHeaders, apiBaseUrl: string, json: boolean): void {
+  res.status(status);
   for (const name of RETURNED_RESPONSE_HEADERS) {
     const value = headers[name];
     if (value !== undefined) res.setHeader(name, value);
   }
-  if (headers['content-length'] !== undefined) res.setHeader('content-length', headers['content-length']);
   // Without a declared type a browser might guess one; with nosniff (helmet) it will not, and this says why.
   if (headers['content-type'] === undefined) res.setHeader('content-type', 'application/octet-stream');
+  res.setHeader('content-security-policy', PROXIED_CSP);
+  // fetch() ignores Content-Disposition, so the frontend reads these answers as before; a browser sent to
+  // one (a link in a mail) saves it instead of rendering HTML or SVG of the API's on the app's origin.
+  if (!json) res.setHeader('content-disposition', 'attachment');
   // A Location into the API becomes the same location through this proxy; anything else is dropped.
   const location = headers.location;
   if (typeof location === 'string' && location.startsWith(`${apiBaseUrl}/`)) {
@@ -206,11 +285,26 @@ function copyResponseHeaders(headers: IncomingHttpHeaders, res: Response, apiBas
   }
 }
 
+/** `application/json`, `application/problem+json`, `application/vnd.x+json; charset=utf-8`... */
+export function isJson(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const semicolon = contentType.indexOf(';');
+  const type = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
 /**
- * Streams the upstream answer to the browser, respecting back-pressure; resolves when it has all been
- * handed over, or when either side went away.
+ * Streams the upstream answer to the browser, respecting back-pressure, after what was already read of it
+ * (`prefix`); JSON goes through the link rewriter. Resolves when it has all been handed over, or when
+ * either side went away.
  */
-function forwardToClient(upstream: IncomingMessage, res: Response, exchange: Exchange): Promise<void> {
+function forwardToClient(
+  upstream: IncomingMessage,
+  res: Response,
+  exchange: Exchange,
+  prefix: readonly Buffer[] | undefined,
+  rewriter: StreamingLinkRewriter | undefined,
+): Promise<void> {
   return new Promise((resolve) => {
     // Done with the upstream answer: let go of it, so that whatever keeps `res` alive for a while (the
     // session middleware's end() wrapper can, see README "Performance") does not keep it alive too.
@@ -220,63 +314,133 @@ function forwardToClient(upstream: IncomingMessage, res: Response, exchange: Exc
       resolve();
     };
     exchange.finish = done;
+    // The prefix is at most INSPECTED_BODY_LIMIT: written at once, back-pressure applies from here on.
+    if (prefix) for (const chunk of prefix) res.write(rewriter ? rewriter.push(chunk) : chunk);
     upstream.on('data', (chunk: Buffer) => {
-      if (!res.write(chunk)) {
+      const out = rewriter ? rewriter.push(chunk) : chunk;
+      if (out.length > 0 && !res.write(out)) {
         upstream.pause();
         res.once('drain', () => upstream.resume());
       }
     });
     upstream.once('end', () => {
-      res.end();
+      const rest = rewriter?.end();
+      if (rest && rest.length > 0) res.end(rest);
+      else res.end();
       done();
     });
     upstream.once('error', () => {
       res.destroy();
       done();
     });
+    // readPrefix() may have paused it.
+    upstream.resume();
   });
 }
 
-function readUpstream(upstream: IncomingMessage, limit: number): Promise<Buffer> {
+/** The first bytes of an answer; `complete` when that was all of it. */
+interface Prefix {
+  chunks: Buffer[];
+  complete: boolean;
+}
+
+/**
+ * Reads an upstream answer up to `limit` bytes. Past the limit it stops, paused, with what it has read, so
+ * the caller can send the prefix and stream the rest: a long answer is never cut short.
+ */
+function readPrefix(upstream: IncomingMessage, limit: number): Promise<Prefix> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    upstream.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    upstream.once('end', () => resolve(Buffer.concat(chunks)));
-    upstream.once('error', (error) => reject(upstreamUnreachable(error)));
+      chunks.push(chunk);
+      if (size > limit) {
+        upstream.pause();
+        stop();
+        resolve({ chunks, complete: false });
+      }
+    };
+    const onEnd = () => {
+      stop();
+      resolve({ chunks, complete: true });
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(upstreamUnreachable(error));
+    };
     // Destroyed before the end (the browser went away): settle rather than wait for an 'end' that never comes.
-    upstream.once('close', () => reject(clientGone()));
+    const onClose = () => {
+      stop();
+      reject(clientGone());
+    };
+    const stop = () => {
+      upstream.off('data', onData);
+      upstream.off('end', onEnd);
+      upstream.off('error', onError);
+      upstream.off('close', onClose);
+    };
+    upstream.on('data', onData);
+    upstream.on('end', onEnd);
+    upstream.on('error', onError);
+    upstream.on('close', onClose);
   });
 }
 
-/** Reads the browser's body (to be able to replay it once) up to the limit. */
-function readBody(req: Request, limit: number): Promise<Buffer> {
+/**
+ * Reads the browser's body (to be able to replay it once) up to the limit and within the time allowed: a
+ * body that trickles in (slowloris) gets 408 and the connection is closed. A browser that leaves in the
+ * middle is a 499, not an error of ours.
+ */
+function readBody(req: Request, res: Response, limit: number, timeoutMs: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(bodyTooLarge(limit));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const settle = (error: AppError | undefined) => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onGone);
+      req.off('close', onGone);
+      if (!error) return resolve(Buffer.concat(chunks));
+      // What is left of the body is not worth waiting for; keep reading it into nothing until the socket closes.
+      req.resume();
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(bodyTooLarge(limit));
-        return;
-      }
+      if (size > limit) return settle(bodyTooLarge(limit));
       chunks.push(chunk);
-    });
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
+    };
+    const onEnd = () => settle(undefined);
+    const onGone = () => settle(clientGone());
+    const timer = setTimeout(() => {
+      res.setHeader('connection', 'close');
+      settle(bodyTimeout(timeoutMs));
+    }, timeoutMs);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onGone);
+    req.on('close', onGone);
   });
 }
 
-function parseJson(body: Buffer): unknown {
+/** Closes the agent's idle connections (after one of them turned out to be dead). */
+function dropIdleSockets(agent: http.Agent): void {
+  for (const sockets of Object.values(agent.freeSockets)) {
+    for (const socket of [...(sockets ?? [])]) socket.destroy();
+  }
+}
+
+function concat(chunks: readonly Buffer[]): Buffer {
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+function parseJson(chunks: readonly Buffer[]): unknown {
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(concat(chunks).toString('utf8'));
   } catch {
     return undefined;
   }
@@ -284,6 +448,22 @@ function parseJson(body: Buffer): unknown {
 
 const bodyTooLarge = (limit: number) =>
   new AppError({ status: 413, code: 'body-too-large', title: 'Request body too large', detail: `Request bodies are limited to ${limit} bytes.` });
+
+const bodyTimeout = (timeoutMs: number) =>
+  new AppError({
+    status: 408,
+    code: 'body-timeout',
+    title: 'Request body too slow',
+    detail: `The request body did not arrive within ${timeoutMs} ms.`,
+  });
+
+const methodNotProxied = (method: string) =>
+  new AppError({
+    status: 405,
+    code: 'method-not-proxied',
+    title: 'Method not allowed',
+    detail: `The API proxy does not forward ${method} requests. It forwards ${ALLOW}.`,
+  });
 
 const upstreamTimeout = (timeoutMs: number) =>
   new AppError({

@@ -9,10 +9,15 @@ import { csrfRejected } from './errors';
  * 3. the sign-in form, which has no session yet, carries a token bound by HMAC to a random cookie.
  */
 
-const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/**
+ * Only these methods go without the CSRF checks. Every other one is unsafe, not just the four an app uses:
+ * a list of unsafe methods would let PROPFIND, QUERY or a made-up method through unchecked. (TRACE is
+ * "safe" in RFC 9110 §9.2.1 but has no business here, so it is checked too.)
+ */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function isUnsafe(method: string): boolean {
-  return UNSAFE_METHODS.has(method);
+  return !SAFE_METHODS.has(method);
 }
 
 /** A new random token (for the session's synchronizer token). */

@@ -18,10 +18,36 @@ import type { Express } from 'express';
  * (`http.createServer({ IncomingMessage, ServerResponse })`); these constructors create objects whose
  * prototype already is `app.request` / `app.response`, so Express's `setPrototypeOf` finds nothing to
  * change. Behaviour is exactly Express's: same prototypes, same methods, same order of middleware.
+ *
+ * It also bounds how long a client may take to send its request (`timeouts`).
  */
-export function createHttpServer(app: Express): http.Server {
-  return http.createServer({ IncomingMessage: expressRequestClass(app), ServerResponse: expressResponseClass(app) }, app);
+export function createHttpServer(app: Express, timeouts: ClientTimeouts = DEFAULT_CLIENT_TIMEOUTS): http.Server {
+  return http.createServer(
+    {
+      IncomingMessage: expressRequestClass(app),
+      ServerResponse: expressResponseClass(app),
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      // Node looks for expired requests every 30 s by default, which would let a slow client hold on
+      // for up to 30 s beyond its timeout; a quarter of the headers timeout keeps the bound close.
+      connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(timeouts.headersTimeoutMs / 4))),
+    },
+    app,
+  );
 }
+
+/**
+ * How long a client may take to send a request: its headers, and the whole of it with the body (then 408
+ * and the connection is closed). Node's defaults (60 s, 300 s) let a slowloris client hold a connection
+ * for five minutes.
+ */
+export interface ClientTimeouts {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+/** The configuration's defaults (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS). */
+export const DEFAULT_CLIENT_TIMEOUTS: ClientTimeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 };
 
 /** A constructor Node's server can call with `new`, building an IncomingMessage whose prototype is `app.request`. */
 export function expressRequestClass(app: Express): typeof http.IncomingMessage {

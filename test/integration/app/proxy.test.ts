@@ -218,9 +218,11 @@ describe('the Fortellis proxy', () => {
     await agent.get(APPOINTMENTS).expect(200);
   });
 
-  it('answers 502 problem JSON when the connection to Fortellis breaks', async () => {
+  it('answers 502 problem JSON when the connection to Fortellis breaks, on the retry too', async () => {
     const { agent } = await t.signIn();
-    t.sim.simulator.addFault({ target: 'api', drop: true, count: 1 });
+    await agent.get(APPOINTMENTS).expect(200);
+    // A GET on a reused connection that breaks is sent once more on a fresh one: break both.
+    t.sim.simulator.addFault({ target: 'api', drop: true, count: 2 });
     const response = await agent.get(APPOINTMENTS).expect(502);
     expect(response.body).toMatchObject({ status: 502, title: 'Fortellis could not be reached' });
   });

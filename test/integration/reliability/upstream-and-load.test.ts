@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { buildTestApp, type TestApp } from '../../support/test-app';
 import { eventually, listen, type Listening } from '../../support/listen';
+import { startFakeUpstream, type FakeUpstream } from '../../support/fake-upstream';
 
 const APPOINTMENTS = '/api/fortellis/service/v3/appointments/';
 
@@ -41,7 +42,7 @@ describe('the proxy under faults and load, over real sockets', () => {
     await eventually(() => t.logs.entries().some((e) => e.path === APPOINTMENTS && e.aborted === true));
   });
 
-  it('serves a few thousand concurrent calls with no failure, one token and a bounded connection pool', async () => {
+  it('serves many concurrent calls with no failure, one token and a bounded connection pool', async () => {
     await t.deps.tokens.invalidate(t.deps.tokens.peek()?.value ?? '');
     t.sim.simulator.resetStats();
     let upstreamConnections = 0;
@@ -52,8 +53,11 @@ describe('the proxy under faults and load, over real sockets', () => {
       return original.apply(this, args);
     };
 
-    const client = new http.Agent({ keepAlive: true, maxSockets: 200 });
-    const total = 3000;
+    // Work, not time, is bounded: enough calls per browser connection (20) to show the pool is reused, few
+    // enough for a loaded 2-core machine.
+    const browserConnections = 30;
+    const client = new http.Agent({ keepAlive: true, maxSockets: browserConnections });
+    const total = 600;
     const statuses = await Promise.all(Array.from({ length: total }, () => get(`${app.url}${APPOINTMENTS}`, cookie, client)));
     client.destroy();
     agent.createConnection = original;
@@ -61,7 +65,95 @@ describe('the proxy under faults and load, over real sockets', () => {
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     expect(t.sim.simulator.stats()).toMatchObject({ tokenRequests: 1, apiRequests: total });
     // At most one upstream connection per concurrent browser connection, reused for the rest.
-    expect(upstreamConnections).toBeLessThanOrEqual(200);
+    expect(upstreamConnections).toBeLessThanOrEqual(browserConnections);
     expect(upstreamConnections).toBeGreaterThan(0);
+  }, 120_000);
+});
+
+/** A plain HTTP request over a given agent; resolves with the status and body. */
+function call(url: string, method: string, headers: http.OutgoingHttpHeaders, agent: http.Agent, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('the proxy when the upstream forgets idle keep-alive connections', () => {
+  let upstream: FakeUpstream;
+  let t: TestApp;
+  let app: Listening;
+  let headers: http.OutgoingHttpHeaders;
+  const client = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+    t = await buildTestApp({ adjust: (config) => ({ ...config, fortellis: { ...config.fortellis, apiBaseUrl: upstream.url } }) });
+    app = await listen(t.app);
+    const signedIn = await t.signIn();
+    headers = { cookie: signedIn.cookie, 'x-csrf-token': signedIn.csrfToken, 'content-type': 'application/json' };
+  });
+  afterAll(async () => {
+    client.destroy();
+    await app.close();
+    await t.close();
+    await upstream.close();
+  });
+  beforeEach(() => {
+    // Deterministic by count, not time: every connection is reset when its second request arrives, as a
+    // load balancer does with a connection it dropped from its table while it sat idle (no FIN was sent).
+    upstream.resetWhen((seen) => seen.onConnection === 2);
+  });
+
+  it('answers every GET: one that meets a dead reused connection is sent again on a fresh one', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await call(`${app.url}/api/fortellis/items/${i}`, 'GET', headers, client)).status);
+    expect(statuses).toEqual(Array(20).fill(200));
+    // The fault really was met, and each GET reached the upstream at most twice.
+    const resets = upstream.requests.filter((r) => r.onConnection === 2).length;
+    expect(resets).toBeGreaterThan(0);
+    expect(upstream.requests.length).toBe(20 + resets);
+  });
+
+  it('sends an idempotent PUT again too, with its body', async () => {
+    await call(`${app.url}/api/fortellis/items/warm-up`, 'GET', headers, client);
+    const before = upstream.requests.length;
+    const response = await call(`${app.url}/api/fortellis/items/7`, 'PUT', headers, client, '{"name":"seven"}');
+    expect(response.status).toBe(200);
+    const puts = upstream.requests.slice(before);
+    expect(puts.map((r) => r.onConnection)).toEqual([2, 1]);
+    expect(puts[1]!.body).toBe('{"name":"seven"}');
+  });
+
+  it('never sends a POST twice: it gets a 502 problem instead', async () => {
+    await call(`${app.url}/api/fortellis/items/warm-up`, 'GET', headers, client);
+    const before = upstream.requests.length;
+    const response = await call(`${app.url}/api/fortellis/items/`, 'POST', headers, client, '{"name":"new"}');
+    expect(response.status).toBe(502);
+    expect(JSON.parse(response.body)).toMatchObject({ status: 502, title: 'Fortellis could not be reached' });
+    expect(upstream.requests.slice(before).filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('closes idle upstream connections after PROXY_FREE_SOCKET_TIMEOUT_MS', async () => {
+    const short = await buildTestApp({
+      env: { PROXY_FREE_SOCKET_TIMEOUT_MS: '50' },
+      adjust: (config) => ({ ...config, fortellis: { ...config.fortellis, apiBaseUrl: upstream.url } }),
+    });
+    try {
+      upstream.resetWhen(undefined);
+      const { agent } = await short.signIn();
+      const before = upstream.closedConnections();
+      const opened = upstream.connections();
+      await agent.get('/api/fortellis/items/1').expect(200);
+      expect(upstream.connections()).toBe(opened + 1);
+      expect((short.deps.upstreamAgent as unknown as { options: { timeout?: number } }).options.timeout).toBe(50);
+      // The agent's own timer closes it (the upstream never does): wait for that, with a generous cap.
+      await eventually(() => upstream.closedConnections() >= before + 1, 10_000);
+    } finally {
+      await short.close();
+    }
   });
 });
