@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type http from 'node:http';
 import express, { type Express } from 'express';
-import session from 'express-session';
+import type session from 'express-session';
 import './session/session-data';
 import type { AppConfig } from './config/load';
 import type { Clock } from './lib/clock';
@@ -19,7 +19,9 @@ import { healthRoutes, type ReadinessCheck } from './http/health-routes';
 import type { AppMetrics } from './http/metrics';
 import { apiRoutes } from './http/api-routes';
 import { loginCsrf, refuseCrossSite } from './http/csrf';
-import { errorHandler } from './http/error-handler';
+import { errorHandler, FaultLog } from './http/error-handler';
+import { capRequestsInFlight } from './http/in-flight-cap';
+import { sessionMiddleware } from './session/session-middleware';
 import { notFound } from './http/errors';
 import { pageRoutes } from './http/page-routes';
 import { adminRoutes } from './admin/routes';
@@ -74,18 +76,22 @@ export function createApp(deps: AppDependencies): Express {
   app.use('/public', express.static(PUBLIC_DIR, { index: false, maxAge: '1h', fallthrough: false }));
 
   app.use(healthRoutes({ checks: deps.readinessChecks, metrics: deps.metrics, metricsBearerToken: config.metricsBearerToken, logger }));
+  // After the health routes: a saturated process still says it is alive (and a probe is cheap).
+  app.use(capRequestsInFlight(config.maxRequestsInFlight));
+  const faults = new FaultLog({ logger, clock, metrics: deps.metrics });
 
   app.use(noStore);
   app.use(refuseCrossSite(config.publicUrl));
   app.use(
-    session({
+    sessionMiddleware({
       name: config.session.cookieName,
       secret: config.session.secrets,
       store: deps.sessionStore,
       resave: false,
       saveUninitialized: false,
       rolling: false,
-      unset: 'destroy',
+      // A save or touch that fails once the answer is out: logged like any fault, the answer stands.
+      onLateError: (error, _req, res) => void faults.record(error, res.locals.requestId),
       // No maxAge: a browser-session cookie. The server enforces the idle timeout (store TTL) and the
       // absolute lifetime, so the cookie never needs re-sending.
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.session.cookieSecure, path: '/' },
@@ -140,6 +146,6 @@ export function createApp(deps: AppDependencies): Express {
   );
 
   app.use((_req, _res, next) => next(notFound()));
-  app.use(errorHandler({ logger, views, clock, metrics: deps.metrics }));
+  app.use(errorHandler({ logger, views, clock, metrics: deps.metrics, faults }));
   return app;
 }

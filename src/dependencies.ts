@@ -57,14 +57,14 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
       if (decision.log) logger.warn({ event: 'database.connection.lost', err: error, similarSinceLastLine: decision.suppressed }, 'database connection lost; the pool opens a new one');
     },
   });
-  const redis = config.redisUrl ? await connectRedis({ url: config.redisUrl, logger }) : undefined;
+  const redis = config.redisUrl ? await connectRedis({ url: config.redisUrl, logger, ...config.redis }) : undefined;
   const prefix = config.redisKeyPrefix;
   const users = new UsersRepository(database.db, clock);
   const passwords = options.passwords ?? createPasswordHasher();
   const ttlMs = config.session.idleTimeoutMs;
   const sessionStore = redis
-    ? new RedisSessionStore({ client: redis, clock, ttlMs, prefix })
-    : new DatabaseSessionStore({ db: database.db, clock, ttlMs });
+    ? new RedisSessionStore({ client: redis, clock, ttlMs, prefix, logger })
+    : new DatabaseSessionStore({ db: database.db, clock, ttlMs, logger });
 
   // One keep-alive pool per process for everything that talks to Fortellis.
   // maxFreeSockets = maxSockets: under load the proxy's calls finish in batches, and every socket freed beyond

@@ -37,6 +37,10 @@ export interface AppConfig {
   databaseUrl: string;
   redisUrl?: string;
   redisKeyPrefix: string;
+  /** Deadline of every Redis command, and how often an idle connection is checked (0: never). */
+  redis: { commandTimeoutMs: number; pingIntervalMs: number };
+  /** Requests handled at once; more are answered 503 at once rather than queued. */
+  maxRequestsInFlight: number;
   fortellis: FortellisConfig;
   proxy: {
     timeoutMs: number;
@@ -170,6 +174,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    redis: { commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, pingIntervalMs: env.REDIS_PING_INTERVAL_MS },
+    maxRequestsInFlight: env.MAX_REQUESTS_IN_FLIGHT,
     fortellis: {
       apiKey: simulatorEnabled ? simulatorClientId : env.FORTELLIS_API_KEY!,
       apiSecret: simulatorEnabled ? simulatorClientSecret : env.FORTELLIS_API_SECRET!,

@@ -77,6 +77,20 @@ migrations['002_roles_subscription_links_audit'] = {
   },
 };
 
+// Ending a user's sessions must win every race with a session write in flight (SECURITY.md, "Ending a
+// user's sessions"): each user has a session generation, bumped when their sessions end, and each session
+// row keeps the generation it was created under; a write under an older generation is refused.
+migrations['003_session_generations'] = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('users').addColumn('session_generation', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('sessions').addColumn('generation', 'integer').execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.alterTable('sessions').dropColumn('generation').execute();
+    await db.schema.alterTable('users').dropColumn('session_generation').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return migrations;

@@ -11,6 +11,9 @@ export interface UsersTable {
   password_hash: string;
   role: Generated<string>;
   active: Generated<number>;
+  // Also `session_generation` (migration 003): bumped when the user's sessions are ended. Only the session
+  // store reads and writes it, in raw SQL (src/session/database-store.ts), so the users repository's row
+  // types need not carry it.
   created_at: number | string;
   updated_at: number | string;
 }
@@ -20,6 +23,8 @@ export interface SessionsTable {
   user_id: string | null;
   data: string;
   expires_at: number | string;
+  /** The user's session generation when the session was created (null for a session without a user). */
+  generation: number | null;
 }
 
 export interface UserSubscriptionsTable {

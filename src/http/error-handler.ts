@@ -36,30 +36,57 @@ export function wantsProblemJson(req: Request): boolean {
   return req.path.startsWith('/api/') || req.path === '/api' || !req.accepts('html');
 }
 
+/** Whatever was thrown, as an AppError: known errors keep theirs, anything else is a 500 with generic words. */
+export function asAppError(error: unknown): AppError {
+  return error instanceof AppError
+    ? error
+    : (fromExpressParts(error) ??
+        new AppError({ status: 500, code: 'internal-error', title: 'Something went wrong', detail: 'The app failed to handle this request. Try again, and report the Request-Id if it keeps happening.', cause: error }));
+}
+
+export interface FaultLogOptions {
+  logger: Logger;
+  clock: Clock;
+  metrics?: AppMetrics;
+}
+
+/**
+ * Where the app's faults are counted and logged. Faults of the same kind (Fortellis timing out, a store
+ * away) are logged once a minute with a count, not per request: an outage is one JSON line, never a stack
+ * per request. Only unexpected errors (bugs) are logged each time, with their stack.
+ */
+export class FaultLog {
+  private readonly repeats: RepeatLimiter;
+
+  constructor(private readonly options: FaultLogOptions) {
+    this.repeats = new RepeatLimiter(options.clock);
+  }
+
+  /** Counts and logs one fault; returns it as the AppError the client is (or would have been) told. */
+  record(error: unknown, requestId: string | undefined): AppError {
+    const appError = asAppError(error);
+    if (appError.code === 'store-unavailable') this.options.metrics?.storeErrors.inc({ store: String(appError.extensions?.store) });
+    if (appError.status >= 500 && appError.code === 'internal-error') {
+      this.options.logger.error({ requestId, err: error }, 'unhandled error');
+    } else if (appError.logDetail) {
+      const decision = this.repeats.shouldLog(`${appError.code}:${appError.fortellisCode ?? ''}`);
+      if (decision.log) {
+        this.options.logger.warn({ requestId, code: appError.code, detail: appError.logDetail, similarSinceLastLine: decision.suppressed }, appError.title);
+      }
+    }
+    return appError;
+  }
+}
+
 /**
  * The one error middleware. Known errors keep their status and client-safe words; anything else is a 500
  * with a generic message, while the log gets the detail. Never a stack trace to a client.
  */
-export function errorHandler(options: { logger: Logger; views: Views; clock: Clock; metrics?: AppMetrics }): ErrorRequestHandler {
-  // Faults of the same kind (say, Fortellis timing out) are logged once a minute with a count, not per request.
-  const faults = new RepeatLimiter(options.clock);
+export function errorHandler(options: FaultLogOptions & { views: Views; faults?: FaultLog }): ErrorRequestHandler {
+  const faults = options.faults ?? new FaultLog(options);
   return (error, req, res, _next) => {
-    const appError =
-      error instanceof AppError
-        ? error
-        : (fromExpressParts(error) ??
-          new AppError({ status: 500, code: 'internal-error', title: 'Something went wrong', detail: 'The app failed to handle this request. Try again, and report the Request-Id if it keeps happening.', cause: error }));
-
     const requestId = res.locals.requestId;
-    if (appError.code === 'store-unavailable') options.metrics?.storeErrors.inc({ store: String(appError.extensions?.store) });
-    if (appError.status >= 500 && appError.code === 'internal-error') {
-      options.logger.error({ requestId, err: error }, 'unhandled error');
-    } else if (appError.logDetail) {
-      const decision = faults.shouldLog(`${appError.code}:${appError.fortellisCode ?? ''}`);
-      if (decision.log) {
-        options.logger.warn({ requestId, code: appError.code, detail: appError.logDetail, similarSinceLastLine: decision.suppressed }, appError.title);
-      }
-    }
+    const appError = faults.record(error, requestId);
 
     // The browser went away, or the answer has started already: nothing more can be said.
     if (res.headersSent || req.socket.destroyed) {

@@ -1,9 +1,11 @@
 import session from 'express-session';
-import { CompiledQuery, type Kysely } from 'kysely';
+import { CompiledQuery, PostgresAdapter, sql, type Kysely } from 'kysely';
 import type { Clock } from '../lib/clock';
+import type { Logger } from '../lib/logger';
 import type { Database } from '../db/schema';
 import { storeUnavailable } from '../http/errors';
 import { TouchThrottle } from './touch-throttle';
+import { parseSessionRecord, withoutGeneration } from './session-record';
 
 type Callback<T = void> = (error?: unknown, value?: T) => void;
 
@@ -16,7 +18,12 @@ export interface DatabaseSessionStoreOptions {
   ttlMs: number;
   /** See TouchThrottle; default a tenth of the idle timeout, at most a minute. */
   touchIntervalMs?: number;
+  /** Told about unreadable session rows (never their id: it is the cookie's secret). */
+  logger?: Pick<Logger, 'warn'>;
 }
+
+/** No generation to check yet: a new session takes the user's current one. */
+const NEW_SESSION = Number.MAX_SAFE_INTEGER;
 
 /**
  * express-session store on the app's database (SQLite by default, PostgreSQL when configured), so sessions
@@ -33,6 +40,8 @@ export class DatabaseSessionStore extends session.Store {
    * the same Kysely query per request cost about a third of the lookup (README, "Performance").
    */
   private readonly selectSessionSql: string;
+  private readonly postgres: boolean;
+  private readonly logger?: Pick<Logger, 'warn'>;
   /** Rows written (set or touch): the benchmark reports writes per request. */
   writes = 0;
 
@@ -42,35 +51,68 @@ export class DatabaseSessionStore extends session.Store {
     this.clock = options.clock;
     this.ttlMs = options.ttlMs;
     this.touches = options.touchIntervalMs !== undefined ? new TouchThrottle(options.touchIntervalMs) : TouchThrottle.forTtl(options.ttlMs);
-    this.selectSessionSql = this.db.selectFrom('sessions').select(['data', 'expires_at']).where('sid', '=', '').compile().sql;
+    this.selectSessionSql = this.db.selectFrom('sessions').select(['data', 'expires_at', 'generation']).where('sid', '=', '').compile().sql;
+    this.postgres = this.db.getExecutor().adapter instanceof PostgresAdapter;
+    this.logger = options.logger;
   }
 
   override get(sid: string, callback: Callback<session.SessionData | null>): void {
     // Read on every request, never cached: a session destroyed by another process must stop working at once.
     this.db
-      .executeQuery(CompiledQuery.raw(this.selectSessionSql, [sid]) as CompiledQuery<{ data: string; expires_at: number | string }>)
+      .executeQuery(CompiledQuery.raw(this.selectSessionSql, [sid]) as CompiledQuery<{ data: string; expires_at: number | string; generation: number | string | null }>)
       .then(({ rows }) => {
         const row = rows[0];
         if (!row) return callback(undefined, null);
         if (Number(row.expires_at) <= this.clock.now()) {
           return this.destroy(sid, (error) => callback(error, null));
         }
-        callback(undefined, JSON.parse(row.data) as session.SessionData);
+        const data = parseSessionRecord(row.data);
+        if (!data) {
+          // An unreadable row is no session: the request goes on signed out, and the row goes.
+          this.logger?.warn({ event: 'session.unreadable-record', store: 'database' }, 'unreadable session record deleted');
+          return this.destroy(sid, () => callback(undefined, null));
+        }
+        callback(undefined, row.generation === null ? data : { ...data, generation: Number(row.generation) });
       }, failed(callback));
   }
 
   override set(sid: string, data: session.SessionData, callback?: Callback): void {
     const now = this.clock.now();
-    const row = { sid, user_id: data.userId ?? null, data: JSON.stringify(data), expires_at: now + this.ttlMs };
-    this.db
+    const json = JSON.stringify(withoutGeneration(data));
+    const expiresAt = now + this.ttlMs;
+    const write = data.userId ? this.writeUserSession(sid, data.userId, json, expiresAt, data.generation ?? NEW_SESSION) : this.writeSession(sid, json, expiresAt);
+    write.then(() => {
+      this.recordWrite(sid, now);
+      callback?.();
+    }, failed(callback));
+  }
+
+  private async writeSession(sid: string, data: string, expiresAt: number): Promise<void> {
+    await this.db
       .insertInto('sessions')
-      .values(row)
-      .onConflict((oc) => oc.column('sid').doUpdateSet({ user_id: row.user_id, data: row.data, expires_at: row.expires_at }))
-      .execute()
-      .then(() => {
-        this.recordWrite(sid, now);
-        callback?.();
-      }, failed(callback));
+      .values({ sid, user_id: null, data, expires_at: expiresAt, generation: null })
+      .onConflict((oc) => oc.column('sid').doUpdateSet({ user_id: null, data, expires_at: expiresAt, generation: null }))
+      .execute();
+  }
+
+  /**
+   * Writes a signed-in session only while its user exists, is active and has not had their sessions ended
+   * since the session was created (its generation is not older than the user's). One statement, so the
+   * check and the write are atomic: SQLite has one writer at a time; on PostgreSQL `FOR SHARE` locks the
+   * user's row, so an ending of the user's sessions (which updates that row) either waits for this write
+   * and then deletes it, or has committed first and this write finds the newer generation and writes
+   * nothing. A refused write is not an error: the session is over, and the next request is signed out.
+   */
+  private async writeUserSession(sid: string, userId: string, data: string, expiresAt: number, generation: number): Promise<void> {
+    // PostgreSQL cannot infer the types of parameters in a SELECT list, hence the casts.
+    await sql`
+      insert into sessions (sid, user_id, data, expires_at, generation)
+      select cast(${sid} as varchar(128)), id, cast(${data} as text), cast(${expiresAt} as bigint), session_generation
+      from users
+      where id = ${userId} and active = 1 and session_generation <= cast(${generation} as bigint)
+      ${this.postgres ? sql`for share` : sql``}
+      on conflict (sid) do update set user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at, generation = excluded.generation
+    `.execute(this.db);
   }
 
   override touch(sid: string, _data: session.SessionData, callback?: Callback): void {
@@ -109,10 +151,16 @@ export class DatabaseSessionStore extends session.Store {
       .then(() => callback?.(), failed(callback));
   }
 
-  /** Ends every session of one user (removed or deactivated). Returns how many ended. */
+  /**
+   * Ends every session of one user (removed, deactivated, changed). Returns how many ended. The generation
+   * goes up first, so no session write in flight can bring a session back afterwards (see writeUserSession).
+   */
   async destroyUserSessions(userId: string): Promise<number> {
-    const result = await this.db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    return this.db.transaction().execute(async (trx) => {
+      await sql`update users set session_generation = session_generation + 1 where id = ${userId}`.execute(trx);
+      const result = await trx.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
   }
 
   /** Deletes expired rows; the server calls this periodically. */

@@ -1,8 +1,10 @@
 import session from 'express-session';
 import type { Clock } from '../lib/clock';
+import type { Logger } from '../lib/logger';
 import type { RedisClient } from '../lib/redis';
 import { storeUnavailable } from '../http/errors';
 import { TouchThrottle } from './touch-throttle';
+import { isSessionData, withoutGeneration } from './session-record';
 
 type Callback<T = void> = (error?: unknown, value?: T) => void;
 
@@ -14,13 +16,53 @@ export interface RedisSessionStoreOptions {
   /** Prefix of every key, e.g. `fbff:`; several apps or test runs share one Redis without meeting. */
   prefix: string;
   touchIntervalMs?: number;
+  /** Told about unreadable session records (never their id: it is the cookie's secret). */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 interface StoredSession {
   /** Expiry by the app's clock (ms); Redis' own TTL only cleans up. */
   e: number;
   s: session.SessionData;
+  /** The user's session generation when the session was created (absent without a user). */
+  g?: number;
 }
+
+function parseStored(raw: string): StoredSession | undefined {
+  try {
+    const stored = JSON.parse(raw) as Partial<StoredSession> | null;
+    if (typeof stored !== 'object' || stored === null || typeof stored.e !== 'number' || !isSessionData(stored.s)) return undefined;
+    if (stored.g !== undefined && typeof stored.g !== 'number') return undefined;
+    return stored as StoredSession;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes a session atomically with the check of its user's session generation (see destroyUserSessions):
+ * a session created before its user's sessions were last ended is not written, and neither is a touch of
+ * a session that is gone. KEYS: session, user's generation, user's session index (the last two only for a
+ * signed-in session). ARGV: record, TTL (ms), '1' to write only an existing session, the session's
+ * generation, its id. Returns 1 when written, 0 when refused.
+ */
+const WRITE_SESSION = `
+if #KEYS > 1 then
+  local current = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if tonumber(ARGV[4]) < current then return 0 end
+end
+local written
+if ARGV[3] == '1' then
+  written = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'XX')
+else
+  written = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+if not written then return 0 end
+if #KEYS > 1 then
+  redis.call('SADD', KEYS[3], ARGV[5])
+  redis.call('PEXPIRE', KEYS[3], ARGV[2])
+end
+return 1`;
 
 /**
  * express-session store in Redis, shared by every instance of the app. Written for this app rather than
@@ -34,6 +76,7 @@ export class RedisSessionStore extends session.Store {
   private readonly ttlMs: number;
   private readonly prefix: string;
   private readonly touches: TouchThrottle;
+  private readonly logger?: Pick<Logger, 'warn'>;
   /** Keys written (set or touch): the benchmark reports writes per request. */
   writes = 0;
 
@@ -44,6 +87,7 @@ export class RedisSessionStore extends session.Store {
     this.ttlMs = options.ttlMs;
     this.prefix = options.prefix;
     this.touches = options.touchIntervalMs !== undefined ? new TouchThrottle(options.touchIntervalMs) : TouchThrottle.forTtl(options.ttlMs);
+    this.logger = options.logger;
   }
 
   private sessionKey(sid: string): string {
@@ -54,12 +98,22 @@ export class RedisSessionStore extends session.Store {
     return `${this.prefix}user-sessions:${userId}`;
   }
 
+  /** Kept without expiry: it must outlive every session it could refuse (one small key per user). */
+  private generationKey(userId: string): string {
+    return `${this.prefix}user-session-generation:${userId}`;
+  }
+
   override get(sid: string, callback: Callback<session.SessionData | null>): void {
     this.client.get(this.sessionKey(sid)).then((raw) => {
       if (!raw) return callback(undefined, null);
-      const stored = JSON.parse(raw) as StoredSession;
+      const stored = parseStored(raw);
+      if (!stored) {
+        // An unreadable record is no session: the request goes on signed out, and the record goes.
+        this.logger?.warn({ event: 'session.unreadable-record', store: 'redis' }, 'unreadable session record deleted');
+        return this.destroy(sid, () => callback(undefined, null));
+      }
       if (stored.e <= this.clock.now()) return this.destroy(sid, (error) => callback(error, null));
-      callback(undefined, stored.s);
+      callback(undefined, stored.g === undefined ? stored.s : { ...stored.s, generation: stored.g });
     }, this.failed(callback));
   }
 
@@ -90,8 +144,14 @@ export class RedisSessionStore extends session.Store {
     this.client.del(this.sessionKey(sid)).then(() => callback?.(), this.failed(callback));
   }
 
-  /** Ends every session of one user, on every instance. Returns how many ended. */
+  /**
+   * Ends every session of one user, on every instance. Returns how many ended. The user's generation goes
+   * up first, so a session write in flight (a store switch, a touch) cannot bring a session back after the
+   * deletion: WRITE_SESSION refuses a session of an older generation, and one written before the bump is
+   * in the index and deleted here.
+   */
   async destroyUserSessions(userId: string): Promise<number> {
+    await this.client.incr(this.generationKey(userId));
     const userKey = this.userKey(userId);
     const sids = await this.client.sMembers(userKey);
     if (sids.length === 0) return 0;
@@ -102,14 +162,12 @@ export class RedisSessionStore extends session.Store {
 
   private async write(sid: string, data: session.SessionData, onlyIfExists: boolean): Promise<void> {
     const now = this.clock.now();
-    const value = JSON.stringify({ e: now + this.ttlMs, s: data } satisfies StoredSession);
-    const multi = this.client.multi();
-    multi.set(this.sessionKey(sid), value, onlyIfExists ? { PX: this.ttlMs, XX: true } : { PX: this.ttlMs });
-    if (data.userId) {
-      multi.sAdd(this.userKey(data.userId), sid);
-      multi.pExpire(this.userKey(data.userId), this.ttlMs);
-    }
-    await multi.exec();
+    const userId = data.userId;
+    // A new signed-in session takes its user's current generation (one extra read, at sign-in only).
+    const generation = userId ? (data.generation ?? Number((await this.client.get(this.generationKey(userId))) ?? 0)) : undefined;
+    const value = JSON.stringify({ e: now + this.ttlMs, s: withoutGeneration(data) as session.SessionData, g: generation } satisfies StoredSession);
+    const keys = userId ? [this.sessionKey(sid), this.generationKey(userId), this.userKey(userId)] : [this.sessionKey(sid)];
+    await this.client.eval(WRITE_SESSION, { keys, arguments: [value, String(this.ttlMs), onlyIfExists ? '1' : '0', String(generation ?? 0), sid] });
     this.writes += 1;
     this.touches.wrote(sid, now);
   }

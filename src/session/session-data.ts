@@ -12,5 +12,10 @@ declare module 'express-session' {
     csrfToken: string;
     /** When the user signed in: the absolute lifetime counts from here. */
     signedInAt: number;
+    /**
+     * The user's session generation this session was created under, filled in by the store when it loads
+     * the session. Ending a user's sessions bumps the generation; a write under an older one is refused.
+     */
+    generation?: number;
   }
 }

@@ -36,6 +36,16 @@ export class OwnRedis {
     });
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open, nothing is answered, as in a long stall. */
+  freeze(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  /** Lets a frozen server go on (SIGCONT). */
+  thaw(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const child = this.process;
     if (!child || child.exitCode !== null) return;

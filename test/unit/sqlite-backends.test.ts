@@ -2,7 +2,7 @@ import { UsersRepository } from '../../src/auth/users';
 import { openDatabase } from '../../src/db/database';
 import { DatabaseSessionStore } from '../../src/session/database-store';
 import { FakeClock } from '../support/fake-clock';
-import { describeSessionStoreContract } from '../support/contracts/session-store.contract';
+import { databaseStoreHooks, describeSessionStoreContract } from '../support/contracts/session-store.contract';
 import { describeUsersRepositoryContract } from '../support/contracts/users-repository.contract';
 
 describeUsersRepositoryContract('SQLite', async () => {
@@ -15,5 +15,11 @@ describeSessionStoreContract('SQLite', async () => {
   const clock = new FakeClock();
   const ttlMs = 30 * 60_000;
   const database = await openDatabase('sqlite::memory:');
-  return { store: new DatabaseSessionStore({ db: database.db, clock, ttlMs }), clock, ttlMs, close: () => database.close() };
+  return {
+    store: new DatabaseSessionStore({ db: database.db, clock, ttlMs }),
+    clock,
+    ttlMs,
+    close: () => database.close(),
+    ...databaseStoreHooks(database.db, clock),
+  };
 });

@@ -4,7 +4,7 @@ import { openDatabase } from '../../../src/db/database';
 import { migrationProvider } from '../../../src/db/migrations';
 import { DatabaseSessionStore } from '../../../src/session/database-store';
 import { FakeClock } from '../../support/fake-clock';
-import { describeSessionStoreContract } from '../../support/contracts/session-store.contract';
+import { databaseStoreHooks, describeSessionStoreContract } from '../../support/contracts/session-store.contract';
 import { describeUsersRepositoryContract } from '../../support/contracts/users-repository.contract';
 import { describeWithPostgres, postgresSchemaForTest } from '../../support/services';
 
@@ -32,6 +32,7 @@ describeWithPostgres('PostgreSQL backends', () => {
       store: new DatabaseSessionStore({ db: database.db, clock, ttlMs }),
       clock,
       ttlMs,
+      ...databaseStoreHooks(database.db, clock),
       async close() {
         await database.close();
         await schema.drop();

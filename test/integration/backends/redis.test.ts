@@ -12,7 +12,15 @@ describeWithRedis('Redis backends', () => {
     const clock = new FakeClock();
     const ttlMs = 30 * 60_000;
     const redis = await redisForTest();
-    return { store: new RedisSessionStore({ client: redis.client, clock, ttlMs, prefix: redis.prefix }), clock, ttlMs, close: redis.cleanup };
+    return {
+      store: new RedisSessionStore({ client: redis.client, clock, ttlMs, prefix: redis.prefix }),
+      clock,
+      ttlMs,
+      close: redis.cleanup,
+      addUser: async () => undefined, // Redis knows no users: the generation key appears when needed
+      plantRecord: async (sid, raw) => void (await redis.client.set(`${redis.prefix}sess:${sid}`, raw, { PX: 60_000 })),
+      hasRecord: async (sid) => (await redis.client.exists(`${redis.prefix}sess:${sid}`)) === 1,
+    };
   });
 
   describeTokenCacheContract('Redis', async () => {

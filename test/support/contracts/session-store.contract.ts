@@ -1,4 +1,6 @@
 import type { SessionData, Store } from 'express-session';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../../src/db/schema';
 import type { FakeClock } from '../fake-clock';
 
 export interface SessionStoreFixture {
@@ -7,6 +9,27 @@ export interface SessionStoreFixture {
   /** The store's idle timeout. */
   ttlMs: number;
   close(): Promise<void>;
+  /** Makes `userId` a user the backend knows (the database stores write sessions of existing users only). */
+  addUser(userId: string): Promise<void>;
+  /** Puts `raw` straight where the store keeps session `sid`, as a corrupt record would be. */
+  plantRecord(sid: string, raw: string): Promise<void>;
+  /** Whether the backend holds anything for session `sid`. */
+  hasRecord(sid: string): Promise<boolean>;
+}
+
+/** The fixture's backend hooks for a database session store (SQLite or PostgreSQL). */
+export function databaseStoreHooks(db: Kysely<Database>, clock: FakeClock): Pick<SessionStoreFixture, 'addUser' | 'plantRecord' | 'hasRecord'> {
+  return {
+    async addUser(userId) {
+      await db.insertInto('users').values({ id: userId, username: userId, password_hash: 'x', created_at: clock.now(), updated_at: clock.now() }).execute();
+    },
+    async plantRecord(sid, raw) {
+      await db.insertInto('sessions').values({ sid, user_id: null, data: raw, expires_at: clock.now() + 60_000, generation: null }).execute();
+    },
+    async hasRecord(sid) {
+      return (await db.selectFrom('sessions').select('sid').where('sid', '=', sid).executeTakeFirst()) !== undefined;
+    },
+  };
 }
 
 const call = <T>(fn: (cb: (error?: unknown, value?: T) => void) => void): Promise<T | undefined> =>
@@ -22,6 +45,7 @@ export function describeSessionStoreContract(name: string, open: () => Promise<S
     let f: SessionStoreFixture;
     beforeEach(async () => {
       f = await open();
+      for (const user of ['u1', 'alice', 'bob']) await f.addUser(user);
     });
     afterEach(async () => {
       // A failed beforeEach leaves nothing to close, and a closed fixture is not closed twice.
@@ -92,6 +116,64 @@ export function describeSessionStoreContract(name: string, open: () => Promise<S
       expect(await get('a1')).toBeFalsy();
       expect(await get('a2')).toBeFalsy();
       expect(await get('b1')).toBeTruthy();
+    });
+
+    describe('an unreadable record', () => {
+      const corrupt = {
+        'not JSON': '{"e": 1, "s": {',
+        'JSON but not an object': '"just a string"',
+        'null': 'null',
+        'an object that is no session': '{"unrelated": true}',
+      };
+      it.each(Object.entries(corrupt))('is no session (%s), and is deleted', async (_kind, raw) => {
+        await f.plantRecord('sid-corrupt', raw);
+        await expect(get('sid-corrupt')).resolves.toBeFalsy();
+        expect(await f.hasRecord('sid-corrupt')).toBe(false);
+      });
+    });
+
+    describe("ending a user's sessions wins against a write in flight", () => {
+      it('a session loaded before the end and saved after it (a store switch) stays gone', async () => {
+        await set('sid-switch', sessionFor('alice'));
+        const loaded = (await get('sid-switch'))!;
+        await f.store.destroyUserSessions('alice');
+        await set('sid-switch', { ...loaded, subscriptionId: 'other-dealer' } as SessionData);
+        expect(await get('sid-switch')).toBeFalsy();
+        expect(await f.hasRecord('sid-switch')).toBe(false);
+      });
+
+      it('a touch of a session loaded before the end stays gone', async () => {
+        await set('sid-touch', sessionFor('alice'));
+        const loaded = (await get('sid-touch'))!;
+        await f.store.destroyUserSessions('alice');
+        f.clock.advance(f.ttlMs / 2);
+        await touch('sid-touch', loaded);
+        expect(await get('sid-touch')).toBeFalsy();
+      });
+
+      it('writes that race the end at the same moment leave no session behind', async () => {
+        const sids = Array.from({ length: 10 }, (_, i) => `sid-race-${i}`);
+        for (const sid of sids) await set(sid, sessionFor('alice'));
+        const loaded = await Promise.all(sids.map((sid) => get(sid)));
+        await Promise.all([
+          ...sids.map((sid, i) => set(sid, { ...loaded[i]!, subscriptionId: 'other-dealer' } as SessionData)),
+          f.store.destroyUserSessions('alice'),
+          ...sids.map((sid, i) => set(sid, { ...loaded[i]!, subscriptionId: 'third-dealer' } as SessionData)),
+        ]);
+        for (const sid of sids) expect(await get(sid)).toBeFalsy();
+      });
+
+      it("a session signed in after the end works, and other users' sessions are untouched", async () => {
+        await set('sid-bob', sessionFor('bob'));
+        await f.store.destroyUserSessions('alice');
+        await set('sid-again', sessionFor('alice'));
+        const again = (await get('sid-again'))!;
+        await set('sid-again', { ...again, subscriptionId: 'other-dealer' } as SessionData);
+        expect(await get('sid-again')).toMatchObject({ userId: 'alice', subscriptionId: 'other-dealer' });
+        const bob = (await get('sid-bob'))!;
+        await set('sid-bob', { ...bob, subscriptionId: 'other-dealer' } as SessionData);
+        expect(await get('sid-bob')).toMatchObject({ userId: 'bob', subscriptionId: 'other-dealer' });
+      });
     });
   });
 }
