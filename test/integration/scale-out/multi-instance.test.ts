@@ -40,7 +40,7 @@ describeWithRedisAndPostgres('three app instances on one Redis and one PostgreSQ
     dropSchema = schema.drop;
     // The fleet's one user, created the way an administrator would (the processes migrate the same schema).
     const database = await openDatabase(schema.url);
-    await new UsersRepository(database.db, systemClock).create({ username: 'demo', passwordHash: await createPasswordHasher({ logN: 10 }).hash('demo-password'), subscriptionId: 'test' });
+    await new UsersRepository(database.db, systemClock).create({ username: 'demo', passwordHash: await createPasswordHasher({ logN: 10 }).hash('fleet-demo-password'), subscriptionId: 'test' });
     await database.close();
 
     const simulatorPort = await freePort();
@@ -91,7 +91,7 @@ describeWithRedisAndPostgres('three app instances on one Redis and one PostgreSQ
     const login = await http(`${url}/login`, {
       method: 'POST',
       cookie: cookieOf(form.headers, 'fbff.login'),
-      form: { username: 'demo', password: 'demo-password', _csrf: extractFormCsrf(form.text) },
+      form: { username: 'demo', password: 'fleet-demo-password', _csrf: extractFormCsrf(form.text) },
     });
     expect(login.status).toBe(303);
     return cookieOf(login.headers, 'fbff.sid');
