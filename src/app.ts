@@ -16,9 +16,10 @@ import type { SubscriptionsClient } from './fortellis/subscriptions';
 import type { TokenProvider } from './fortellis/token-provider';
 import type { SignInThrottle } from './auth/sign-in-throttle';
 import { healthRoutes, type ReadinessCheck } from './http/health-routes';
-import type { AppMetrics } from './http/metrics';
+import { metricsAccessFor, type AppMetrics } from './http/metrics';
 import { apiRoutes } from './http/api-routes';
 import { loginCsrf, refuseCrossSite } from './http/csrf';
+import { requireKnownHost } from './http/host-check';
 import { errorHandler } from './http/error-handler';
 import { notFound } from './http/errors';
 import { pageRoutes } from './http/page-routes';
@@ -73,7 +74,12 @@ export function createApp(deps: AppDependencies): Express {
   app.use(securityHeaders({ https: config.session.cookieSecure }));
   app.use('/public', express.static(PUBLIC_DIR, { index: false, maxAge: '1h', fallthrough: false }));
 
-  app.use(healthRoutes({ checks: deps.readinessChecks, metrics: deps.metrics, metricsBearerToken: config.metricsBearerToken, logger }));
+  const metricsAccess = metricsAccessFor(config);
+  if (metricsAccess.kind === 'off') logger.warn({ event: 'metrics.off' }, 'GET /metrics is off outside simulator mode: set METRICS_BEARER_TOKEN to serve it to your scraper');
+  app.use(healthRoutes({ checks: deps.readinessChecks, metrics: deps.metrics, metricsAccess, logger }));
+  // After the probes and static files on purpose: load balancers and kubelets probe by IP address, and
+  // neither reads a session. Everything below (sign-in, pages, API) answers only to the app's own names.
+  app.use(requireKnownHost(config.allowedHosts));
 
   app.use(noStore);
   app.use(refuseCrossSite(config.publicUrl));
