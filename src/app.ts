@@ -140,6 +140,7 @@ export function createApp(deps: AppDependencies): Express {
       subscriptions: deps.subscriptions,
       audit: deps.audit,
       views,
+      throttle: deps.signInThrottle,
     }),
   );
 

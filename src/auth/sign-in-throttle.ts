@@ -1,5 +1,6 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RedisClient } from '../lib/redis';
+import { normaliseUsername } from './users';
 
 /**
  * Throttling of sign-in attempts (OWASP Authentication Cheat Sheet): per username, so one account cannot be
@@ -31,6 +32,8 @@ export interface SignInThrottle {
   reserve(username: string, address: string): Promise<SignInReservation>;
   /** The reserved attempt was right: the username's count is cleared and the address gets its point back. */
   succeeded(username: string, address: string): Promise<void>;
+  /** Seconds until this username may try again, 0 when it is not locked (for the admin users page). */
+  lockedFor(username: string): Promise<number>;
   /** Lifts a username's lockout (an administrator's decision; the address count stays). */
   unlock(username: string): Promise<void>;
 }
@@ -82,8 +85,13 @@ export function createSignInThrottle(limits: SignInLimits, makeLimiter: LimiterF
     async succeeded(username, address) {
       await Promise.all([byUsername.delete(username), byAddress.reward(address)]);
     },
+    async lockedFor(username) {
+      // Once the points are used up, the next attempt is refused: the account is locked from then on.
+      const state = await byUsername.get(normaliseUsername(username));
+      return state && state.consumedPoints >= limits.maxFailuresPerUsername ? waitSeconds(state) : 0;
+    },
     async unlock(username) {
-      await byUsername.delete(username);
+      await byUsername.delete(normaliseUsername(username));
     },
   };
 }
@@ -96,5 +104,5 @@ export async function unlockInRedis(client: RedisClient, prefix: string, usernam
   // No insurance limiter: while Redis is down this must fail loudly, not "unlock" a local copy and say done.
   // Deleting a key needs no limits, so any points and duration do.
   const limiter = new RateLimiterRedis({ keyPrefix: `${prefix}${USERNAME_PREFIX}`, points: 1, duration: 1, storeClient: client, useRedisPackage: true });
-  await limiter.delete(username);
+  await limiter.delete(normaliseUsername(username));
 }
