@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { envSchema, type Env } from './schema';
-import { parseAllowedPaths, type PathRule } from '../fortellis/path-policy';
 import { allowedHostNames, parseAllowedHosts } from '../http/host-check';
+import { parseAllowedPaths, type PathRule } from '../fortellis/path-policy';
 import { SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET, SIMULATOR_ISSUER_PATH } from '../simulator/constants';
 
 const MIN_SECRET_BYTES = 32;
@@ -129,6 +129,10 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
     }
   }
 
+  if (env.SESSION_ABSOLUTE_TIMEOUT_SECONDS < env.SESSION_IDLE_TIMEOUT_SECONDS) {
+    problems.push('SESSION_ABSOLUTE_TIMEOUT_SECONDS must not be shorter than SESSION_IDLE_TIMEOUT_SECONDS');
+  }
+
   let extraHosts: string[] = [];
   if (env.ALLOWED_HOSTS) {
     try {
@@ -136,10 +140,6 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
     } catch (error) {
       problems.push(`ALLOWED_HOSTS ${(error as Error).message}`);
     }
-  }
-
-  if (env.SESSION_ABSOLUTE_TIMEOUT_SECONDS < env.SESSION_IDLE_TIMEOUT_SECONDS) {
-    problems.push('SESSION_ABSOLUTE_TIMEOUT_SECONDS must not be shorter than SESSION_IDLE_TIMEOUT_SECONDS');
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
