@@ -16,10 +16,9 @@ import type { SubscriptionsClient } from './fortellis/subscriptions';
 import type { TokenProvider } from './fortellis/token-provider';
 import type { SignInThrottle } from './auth/sign-in-throttle';
 import { healthRoutes, type ReadinessCheck } from './http/health-routes';
-import { metricsAccessFor, type AppMetrics } from './http/metrics';
+import { metricsAreOff, metricsOff, type AppMetrics } from './http/metrics';
 import { apiRoutes } from './http/api-routes';
 import { loginCsrf, refuseCrossSite } from './http/csrf';
-import { requireKnownHost } from './http/host-check';
 import { errorHandler } from './http/error-handler';
 import { notFound } from './http/errors';
 import { pageRoutes } from './http/page-routes';
@@ -27,6 +26,7 @@ import { adminRoutes } from './admin/routes';
 import { UserAdministration } from './auth/user-admin';
 import { requestContext } from './http/request-context';
 import { noStore, securityHeaders } from './http/security-headers';
+import { requireKnownHost } from './http/host-check';
 import { createViews } from './http/views';
 import { implicitRoutes } from './implicit/routes';
 import { RecentActivity } from './session/recent-activity';
@@ -74,14 +74,16 @@ export function createApp(deps: AppDependencies): Express {
   app.use(securityHeaders({ https: config.session.cookieSecure }));
   app.use('/public', express.static(PUBLIC_DIR, { index: false, maxAge: '1h', fallthrough: false }));
 
-  const metricsAccess = metricsAccessFor(config);
-  if (metricsAccess.kind === 'off') logger.warn({ event: 'metrics.off' }, 'GET /metrics is off outside simulator mode: set METRICS_BEARER_TOKEN to serve it to your scraper');
-  app.use(healthRoutes({ checks: deps.readinessChecks, metrics: deps.metrics, metricsAccess, logger }));
-  // After the probes and static files on purpose: load balancers and kubelets probe by IP address, and
-  // neither reads a session. Everything below (sign-in, pages, API) answers only to the app's own names.
-  app.use(requireKnownHost(config.allowedHosts));
+  if (metricsAreOff(config)) {
+    logger.warn({ event: 'metrics.off' }, 'GET /metrics is off outside simulator mode: set METRICS_BEARER_TOKEN to serve it to your scraper');
+    app.get('/metrics', metricsOff);
+  }
+  app.use(healthRoutes({ checks: deps.readinessChecks, metrics: deps.metrics, metricsBearerToken: config.metricsBearerToken, logger }));
 
   app.use(noStore);
+  // After the probes on purpose: load balancers and kubelets probe by IP address, and the probes read no
+  // session. Everything below (sign-in, pages, API) answers only to the app's own names (DNS rebinding).
+  app.use(requireKnownHost(config.allowedHosts));
   app.use(refuseCrossSite(config.publicUrl));
   app.use(
     session({

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Logger } from '../lib/logger';
-import { metricsEndpoint, type AppMetrics, type MetricsAccess } from './metrics';
+import { metricsEndpoint, type AppMetrics } from './metrics';
 
 /** A dependency the app cannot serve signed-in users without (database, Redis). */
 export interface ReadinessCheck {
@@ -25,7 +25,7 @@ function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
  * Liveness (`/healthz`: the process answers), readiness (`/readyz`: every store answers, else 503 naming the
  * ones that failed, so a load balancer stops sending traffic) and `/metrics`.
  */
-export function healthRoutes(options: { checks: ReadinessCheck[]; metrics: AppMetrics; metricsAccess: MetricsAccess; logger: Logger }): Router {
+export function healthRoutes(options: { checks: ReadinessCheck[]; metrics: AppMetrics; metricsBearerToken?: string; logger: Logger }): Router {
   const router = Router();
 
   router.get('/healthz', (_req, res) => {
@@ -49,6 +49,6 @@ export function healthRoutes(options: { checks: ReadinessCheck[]; metrics: AppMe
     res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', checks });
   });
 
-  router.get('/metrics', metricsEndpoint(options.metrics, options.metricsAccess));
+  router.get('/metrics', metricsEndpoint(options.metrics, options.metricsBearerToken));
   return router;
 }

@@ -138,26 +138,12 @@ export class AppMetrics {
 }
 
 /**
- * Who may read `/metrics`. The figures are not secret, but they tell an outsider more than they need to know
- * (traffic, error rates, token renewals), so outside simulator mode they are served only to a scraper that
- * sends METRICS_BEARER_TOKEN; without one they are off. Simulator mode (a laptop) serves them to anyone.
+ * `GET /metrics` in the Prometheus text format. With a bearer token configured, scrapers must send it:
+ * the figures are not secret, but they tell an outsider more than they need to know.
  */
-export type MetricsAccess = { kind: 'open' } | { kind: 'token'; token: string } | { kind: 'off' };
-
-/** The access rule for this configuration. */
-export function metricsAccessFor(config: { simulator: { enabled: boolean }; metricsBearerToken?: string }): MetricsAccess {
-  if (config.metricsBearerToken) return { kind: 'token', token: config.metricsBearerToken };
-  return config.simulator.enabled ? { kind: 'open' } : { kind: 'off' };
-}
-
-/** `GET /metrics` in the Prometheus text format, as `access` allows. */
-export function metricsEndpoint(metrics: AppMetrics, access: MetricsAccess): RequestHandler {
+export function metricsEndpoint(metrics: AppMetrics, bearerToken: string | undefined): RequestHandler {
   return async (req, res) => {
-    if (access.kind === 'off') {
-      res.status(404).type('text/plain').send('metrics are off outside simulator mode until METRICS_BEARER_TOKEN is set\n');
-      return;
-    }
-    if (access.kind === 'token' && !tokensMatch(`Bearer ${access.token}`, req.headers.authorization)) {
+    if (bearerToken && !tokensMatch(`Bearer ${bearerToken}`, req.headers.authorization)) {
       res.status(401).setHeader('WWW-Authenticate', 'Bearer').type('text/plain').send('metrics need a bearer token\n');
       return;
     }
@@ -165,3 +151,17 @@ export function metricsEndpoint(metrics: AppMetrics, access: MetricsAccess): Req
     res.send(await metrics.registry.metrics());
   };
 }
+
+/**
+ * Outside simulator mode the figures (traffic, error rates, token renewals) are for the operator's scraper
+ * only, so without METRICS_BEARER_TOKEN they are not served at all. Simulator mode (a laptop) serves them
+ * to anyone unless a token is set.
+ */
+export function metricsAreOff(config: { simulator: { enabled: boolean }; metricsBearerToken?: string }): boolean {
+  return !config.simulator.enabled && !config.metricsBearerToken;
+}
+
+/** Stands in front of `GET /metrics` while metrics are off: a plain 404 that says how to turn them on. */
+export const metricsOff: RequestHandler = (_req, res) => {
+  res.status(404).type('text/plain').send('metrics are off outside simulator mode until METRICS_BEARER_TOKEN is set\n');
+};
