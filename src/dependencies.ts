@@ -2,13 +2,14 @@ import http from 'node:http';
 import https from 'node:https';
 import axios from 'axios';
 import { sql } from 'kysely';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { AppDependencies, AppSessionStore } from './app';
 import type { AppConfig } from './config/load';
 import type { Clock } from './lib/clock';
 import type { Logger } from './lib/logger';
 import { closeRedis, connectRedis, type RedisClient } from './lib/redis';
 import { createPasswordHasher, type PasswordHasher } from './auth/password';
-import { createSignInThrottle, redisLimiterFactory } from './auth/sign-in-throttle';
+import { createSignInThrottle, type LimiterFactory } from './auth/sign-in-throttle';
 import { UsersRepository } from './auth/users';
 import { AuditLog } from './auth/audit-log';
 import { openDatabase, type OpenDatabase } from './db/database';
@@ -84,7 +85,10 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
   const subscriptions = new SubscriptionsClient({ http: httpClient, baseUrl: fortellis.subscriptionsUrl, tokens, clock, timeoutMs: config.proxy.timeoutMs });
 
   // With Redis, throttling counters are shared; while Redis is down, an in-memory limiter stands in.
-  const limiterFactory = redis ? redisLimiterFactory(redis, prefix) : undefined;
+  const limiterFactory: LimiterFactory | undefined = redis
+    ? (limits) =>
+        new RateLimiterRedis({ ...limits, keyPrefix: `${prefix}${limits.keyPrefix}`, storeClient: redis, useRedisPackage: true, insuranceLimiter: new RateLimiterMemory(limits) })
+    : undefined;
 
   const readinessChecks: ReadinessCheck[] = [{ name: 'database', check: async () => void (await sql`select 1`.execute(database.db)) }];
   if (redis) readinessChecks.push({ name: 'redis', check: async () => void (await redis.ping()) });

@@ -43,15 +43,6 @@ export type LimiterFactory = (options: { keyPrefix: string; points: number; dura
 
 export const memoryLimiter: LimiterFactory = (options) => new RateLimiterMemory(options);
 
-/**
- * Limiters in Redis, shared by every instance. While Redis is down an in-memory limiter (the insurance
- * limiter) stands in for each call, so sign-in keeps being throttled per instance instead of failing.
- */
-export function redisLimiterFactory(client: RedisClient, prefix: string): LimiterFactory {
-  return (limits) =>
-    new RateLimiterRedis({ ...limits, keyPrefix: `${prefix}${limits.keyPrefix}`, storeClient: client, useRedisPackage: true, insuranceLimiter: new RateLimiterMemory(limits) });
-}
-
 const USERNAME_PREFIX = 'signin-user';
 const ADDRESS_PREFIX = 'signin-ip';
 
@@ -101,7 +92,8 @@ export function createSignInThrottle(limits: SignInLimits, makeLimiter: LimiterF
  * counters in Redis, not those in a server's memory).
  */
 export async function unlockInRedis(client: RedisClient, prefix: string, username: string): Promise<void> {
-  // No insurance limiter: while Redis is down this must fail loudly, not "unlock" a local copy and say done.
+  // The key is the one src/dependencies.ts gives the app's limiter (REDIS_KEY_PREFIX + signin-user + name). No
+  // insurance limiter: while Redis is down this must fail loudly, not "unlock" a local copy and say done.
   // Deleting a key needs no limits, so any points and duration do.
   const limiter = new RateLimiterRedis({ keyPrefix: `${prefix}${USERNAME_PREFIX}`, points: 1, duration: 1, storeClient: client, useRedisPackage: true });
   await limiter.delete(normaliseUsername(username));
