@@ -16,7 +16,7 @@ import type { SubscriptionsClient } from './fortellis/subscriptions';
 import type { TokenProvider } from './fortellis/token-provider';
 import type { SignInThrottle } from './auth/sign-in-throttle';
 import { healthRoutes, type ReadinessCheck } from './http/health-routes';
-import type { AppMetrics } from './http/metrics';
+import { metricsAreOff, metricsOff, type AppMetrics } from './http/metrics';
 import { apiRoutes } from './http/api-routes';
 import { loginCsrf, refuseCrossSite } from './http/csrf';
 import { errorHandler, FaultLog } from './http/error-handler';
@@ -28,6 +28,7 @@ import { adminRoutes } from './admin/routes';
 import { UserAdministration } from './auth/user-admin';
 import { requestContext } from './http/request-context';
 import { noStore, securityHeaders } from './http/security-headers';
+import { requireKnownHost } from './http/host-check';
 import { createViews } from './http/views';
 import { implicitRoutes } from './implicit/routes';
 import { RecentActivity } from './session/recent-activity';
@@ -75,12 +76,19 @@ export function createApp(deps: AppDependencies): Express {
   app.use(securityHeaders({ https: config.session.cookieSecure }));
   app.use('/public', express.static(PUBLIC_DIR, { index: false, maxAge: '1h', fallthrough: false }));
 
+  if (metricsAreOff(config)) {
+    logger.warn({ event: 'metrics.off' }, 'GET /metrics is off outside simulator mode: set METRICS_BEARER_TOKEN to serve it to your scraper');
+    app.get('/metrics', metricsOff);
+  }
   app.use(healthRoutes({ checks: deps.readinessChecks, metrics: deps.metrics, metricsBearerToken: config.metricsBearerToken, logger }));
   // After the health routes: a saturated process still says it is alive (and a probe is cheap).
   app.use(capRequestsInFlight(config.maxRequestsInFlight));
   const faults = new FaultLog({ logger, clock, metrics: deps.metrics });
 
   app.use(noStore);
+  // After the probes on purpose: load balancers and kubelets probe by IP address, and the probes read no
+  // session. Everything below (sign-in, pages, API) answers only to the app's own names (DNS rebinding).
+  app.use(requireKnownHost(config.allowedHosts));
   app.use(refuseCrossSite(config.publicUrl));
   app.use(
     sessionMiddleware({
@@ -142,6 +150,7 @@ export function createApp(deps: AppDependencies): Express {
       subscriptions: deps.subscriptions,
       audit: deps.audit,
       views,
+      throttle: deps.signInThrottle,
     }),
   );
 

@@ -3,7 +3,7 @@ import { createApp } from './app';
 import { createHttpServer } from './http/server';
 import { pointAtSimulator, type AppConfig } from './config/load';
 import { buildDependencies, type BuildOptions, type BuiltDependencies } from './dependencies';
-import { ensureDemoUsers } from './auth/demo-users';
+import { ensureDemoUsers, refuseWellKnownDemoPasswords } from './auth/demo-users';
 import type { Logger } from './lib/logger';
 import { startSimulator, type RunningSimulator } from './simulator';
 
@@ -47,6 +47,7 @@ export async function startServer(initialConfig: AppConfig, options: StartOption
 
   const deps = await buildDependencies(config, options);
   if (config.simulator.enabled) await ensureDemoUsers(deps.users, deps.passwords);
+  else await refuseWellKnownDemoPasswords(deps);
 
   // Not app.listen(): createHttpServer() builds requests that are Express objects from birth (src/http/server.ts).
   const server = createHttpServer(createApp(deps), config.http).listen(config.port, config.host);

@@ -8,6 +8,7 @@ import type { Subscription, SubscriptionsClient } from '../fortellis/subscriptio
 import { requireSessionCsrfToken } from '../http/csrf';
 import { AppError } from '../http/errors';
 import type { Views } from '../http/views';
+import type { SignInThrottle } from '../auth/sign-in-throttle';
 
 /**
  * Admin pages: the dealers that subscribed to the app (from Fortellis), the app's users and the subscriptions
@@ -22,6 +23,8 @@ export interface AdminRoutesOptions {
   subscriptions: SubscriptionsClient;
   audit: AuditLog;
   views: Views;
+  /** Failed sign-ins lock an account for a while; admins see that and may lift it. */
+  throttle: SignInThrottle;
 }
 
 /** Fixed messages for `?done=`: the page never echoes text from the URL. */
@@ -33,6 +36,7 @@ const DONE_MESSAGES: Record<string, string> = {
   linked: 'Subscription linked.',
   unlinked: 'Subscription unlinked; the user’s sessions have ended.',
   refreshed: 'Subscriptions reloaded from Fortellis.',
+  unlocked: 'Sign-in unlocked: the user may try again now.',
 };
 
 const createSchema = z.object({
@@ -75,14 +79,16 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
 
   async function renderUsers(req: Request, res: Response, status = 200, error?: string): Promise<void> {
     const [users, subscriptions] = await Promise.all([options.users.list(), loadSubscriptions()]);
+    const lockedFor = await Promise.all(users.map((user) => options.throttle.lockedFor(user.username)));
     const byId = new Map(subscriptions.list.map((s) => [s.subscriptionId, s]));
     res.status(status);
     options.views.render(res, 'admin-users', {
       title: 'Users',
       nav: 'admin',
       section: 'users',
-      users: users.map((user) => ({
+      users: users.map((user, i) => ({
         ...user,
+        lockedMinutes: lockedFor[i]! > 0 ? Math.ceil(lockedFor[i]! / 60) : 0,
         subscriptions: user.subscriptions.map((link) => ({ ...link, fortellis: byId.get(link.subscriptionId) })),
       })),
       subscriptions: subscriptions.list,
@@ -194,6 +200,19 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
       if (!(await options.admin.setActive(username(req), true))) throw noSuchUser();
       await options.audit.record(actor(res), 'user.activate', username(req));
       return 'activated';
+    }),
+  );
+
+  // Five wrong passwords lock any account, an admin's too; the lockout is the brake on guessing, so only an
+  // admin lifts it early, on purpose and on the record. The address count stays: a sprayer stays throttled.
+  router.post(
+    '/admin/users/:username/unlock',
+    change(async (req, res) => {
+      if (!(await options.users.findByUsername(username(req)))) throw noSuchUser();
+      const wasLockedForSeconds = await options.throttle.lockedFor(username(req));
+      await options.throttle.unlock(username(req));
+      await options.audit.record(actor(res), 'user.unlock', username(req), { wasLockedForSeconds });
+      return 'unlocked';
     }),
   );
 

@@ -8,6 +8,7 @@ export type AuditAction =
   | 'user.password-reset'
   | 'user.deactivate'
   | 'user.activate'
+  | 'user.unlock'
   | 'user.link-subscription'
   | 'user.unlink-subscription'
   | 'session.switch-subscription';

@@ -66,21 +66,23 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     const throttleKey = normaliseUsername(username);
     // req.ip believes X-Forwarded-For only as far as TRUST_PROXY says, so a forged header cannot reset this.
     const address = req.ip ?? 'unknown';
-    const waitSeconds = await options.throttle.secondsUntilAllowed(throttleKey, address);
-    if (waitSeconds > 0) {
+    // The attempt is reserved before the password is checked, so concurrent guesses cannot all pass a
+    // check that is only counted once their hashes finish (see sign-in-throttle.ts).
+    const reservation = await options.throttle.reserve(throttleKey, address);
+    if (!reservation.allowed) {
       options.metrics.signIns.inc({ result: 'throttled' });
       options.logger.warn({ event: 'auth.sign-in.throttled', requestId: res.locals.requestId }, 'sign-in throttled');
-      res.setHeader('Retry-After', String(waitSeconds));
-      return renderLogin(res, 429, `Too many failed sign-ins. Try again in ${Math.ceil(waitSeconds / 60)} minute(s).`, username.slice(0, 254));
+      res.setHeader('Retry-After', String(reservation.retryAfterSeconds));
+      return renderLogin(res, 429, `Too many failed sign-ins. Try again in ${Math.ceil(reservation.retryAfterSeconds / 60)} minute(s).`, username.slice(0, 254));
     }
     const user = await authenticate(options.users, options.passwords, username, password);
     if (!user) {
-      await options.throttle.recordFailure(throttleKey, address);
+      // The reserved attempt stays counted: that is the failure.
       options.metrics.signIns.inc({ result: 'failure' });
       options.logger.info({ event: 'auth.sign-in.failed', requestId: res.locals.requestId }, 'sign-in failed');
       return renderLogin(res, 401, 'Wrong username or password.', username.slice(0, 254));
     }
-    await options.throttle.recordSuccess(throttleKey);
+    await options.throttle.succeeded(throttleKey, address);
     options.metrics.signIns.inc({ result: 'success' });
 
     // A new session id at sign-in defeats session fixation (OWASP Session Management Cheat Sheet).

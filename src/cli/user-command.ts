@@ -7,6 +7,7 @@ import { DatabaseSessionStore } from '../session/database-store';
 import { RedisSessionStore } from '../session/redis-store';
 import { closeRedis, connectRedis } from '../lib/redis';
 import { systemClock } from '../lib/clock';
+import { unlockInRedis } from '../auth/sign-in-throttle';
 
 export const USAGE = `Manage the app's users.
 
@@ -21,10 +22,14 @@ Usage: npm run user -- <command> [arguments]
   set-subscription <username> <subscription-id>         replace every link with this one (ends their sessions)
   set-password <username> [--password-stdin]           set a new password (ends their sessions)
   deactivate <username> | activate <username>           stop or allow a user's sign-in
+  unlock <username>                                     lift a lockout after failed sign-ins (needs REDIS_URL;
+                                                        without Redis the counters live in the app's memory:
+                                                        use the admin users page)
 
 Passwords are never accepted as arguments: they would end up in shell history and process lists.
 The CLI does not check subscriptions with Fortellis; the admin pages (/admin/users) do.
-Uses DATABASE_URL (default sqlite:./data/app.db) and, when set, REDIS_URL / REDIS_KEY_PREFIX (sessions).`;
+Uses DATABASE_URL (default sqlite:./data/app.db) and, when set, REDIS_URL / REDIS_KEY_PREFIX (sessions,
+sign-in lockouts).`;
 
 export class UsageError extends Error {}
 
@@ -68,7 +73,7 @@ async function run(argv: string[], io: CommandIo, options: CommandOptions): Prom
     io.out(USAGE);
     return command ? 0 : 2;
   }
-  const arity: Record<string, number> = { add: 2, list: 0, remove: 1, link: 2, unlink: 2, 'set-subscription': 2, 'set-password': 1, deactivate: 1, activate: 1 };
+  const arity: Record<string, number> = { add: 2, list: 0, remove: 1, link: 2, unlink: 2, 'set-subscription': 2, 'set-password': 1, deactivate: 1, activate: 1, unlock: 1 };
   if (!(command in arity)) throw new UsageError(`Unknown command "${command}".\n\n${USAGE}`);
   if (args.length !== arity[command]) throw new UsageError(`"${command}" takes ${arity[command]} argument(s).\n\n${USAGE}`);
 
@@ -83,7 +88,8 @@ async function run(argv: string[], io: CommandIo, options: CommandOptions): Prom
     const sessions: SessionTerminator = redis
       ? new RedisSessionStore({ client: redis, clock: systemClock, ttlMs: 1, prefix: env.REDIS_KEY_PREFIX })
       : new DatabaseSessionStore({ db: database.db, clock: systemClock, ttlMs: 1 });
-    const users = new UserAdministration(new UsersRepository(database.db, systemClock), options.passwords ?? createPasswordHasher(), sessions);
+    const repository = new UsersRepository(database.db, systemClock);
+    const users = new UserAdministration(repository, options.passwords ?? createPasswordHasher(), sessions);
     const [first, second] = args as [string, string];
     const report = (done: boolean, success: string) => {
       if (!done) {
@@ -119,6 +125,16 @@ async function run(argv: string[], io: CommandIo, options: CommandOptions): Prom
         return report(await users.setSubscription(first, second), `${first} now uses Subscription-Id ${second}.`);
       case 'set-password':
         return report(await users.setPassword(first, await io.readPassword(fromStdin)), `Password of ${first} changed.`);
+      case 'unlock': {
+        if (!redis) {
+          // Without Redis every app instance counts failed sign-ins in its own memory, out of this process' reach.
+          io.err('Without REDIS_URL the sign-in lockouts live in the running app’s memory, out of this command’s reach: an administrator can lift one on /admin/users (or restart the app).');
+          return 2;
+        }
+        const user = await repository.findByUsername(first);
+        if (user) await unlockInRedis(redis, env.REDIS_KEY_PREFIX, user.username);
+        return report(Boolean(user), `Sign-in of ${first} unlocked: they may try again now.`);
+      }
       case 'deactivate':
         return report(await users.setActive(first, false), `${first} is deactivated and signed out.`);
       default:

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { envSchema, type Env } from './schema';
+import { allowedHostNames, parseAllowedHosts } from '../http/host-check';
 import { parseAllowedPaths, type PathRule } from '../fortellis/path-policy';
 import { SIMULATOR_API_PATH, SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET, SIMULATOR_ISSUER_PATH } from '../simulator/constants';
 
@@ -25,6 +26,8 @@ export interface AppConfig {
   port: number;
   /** Origin users reach the app at, without a trailing slash. */
   publicUrl: string;
+  /** Host names requests may carry (PUBLIC_URL's, ALLOWED_HOSTS, loopback in simulator/dev mode). */
+  allowedHosts: string[];
   simulator: { enabled: boolean; port: number; clientId: string; clientSecret: string };
   session: {
     /** First one signs new cookies; the rest still verify (rotation). */
@@ -149,6 +152,15 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
     problems.push('SESSION_ABSOLUTE_TIMEOUT_SECONDS must not be shorter than SESSION_IDLE_TIMEOUT_SECONDS');
   }
 
+  let extraHosts: string[] = [];
+  if (env.ALLOWED_HOSTS) {
+    try {
+      extraHosts = parseAllowedHosts(env.ALLOWED_HOSTS);
+    } catch (error) {
+      problems.push(`ALLOWED_HOSTS ${(error as Error).message}`);
+    }
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
@@ -162,6 +174,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
     host: env.HOST,
     port: env.PORT,
     publicUrl,
+    allowedHosts: allowedHostNames({ publicUrl, extra: extraHosts, allowLocal: simulatorEnabled || env.NODE_ENV === 'development' }),
     simulator: { enabled: simulatorEnabled, port: env.SIMULATOR_PORT, clientId: simulatorClientId, clientSecret: simulatorClientSecret },
     session: {
       secrets: sessionSecrets,

@@ -44,6 +44,7 @@ export const envSchema = z.object({
   PORT: port.default(3000),
   SIMULATOR_PORT: port.default(3001),
   PUBLIC_URL: httpUrl.optional(),
+  ALLOWED_HOSTS: z.string().optional(),
   SESSION_SECRET: z.string().optional(),
   SESSION_IDLE_TIMEOUT_SECONDS: positiveInt('seconds').default(30 * 60),
   SESSION_ABSOLUTE_TIMEOUT_SECONDS: positiveInt('seconds').default(12 * 60 * 60),

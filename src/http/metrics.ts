@@ -151,3 +151,17 @@ export function metricsEndpoint(metrics: AppMetrics, bearerToken: string | undef
     res.send(await metrics.registry.metrics());
   };
 }
+
+/**
+ * Outside simulator mode the figures (traffic, error rates, token renewals) are for the operator's scraper
+ * only, so without METRICS_BEARER_TOKEN they are not served at all. Simulator mode (a laptop) serves them
+ * to anyone unless a token is set.
+ */
+export function metricsAreOff(config: { simulator: { enabled: boolean }; metricsBearerToken?: string }): boolean {
+  return !config.simulator.enabled && !config.metricsBearerToken;
+}
+
+/** Stands in front of `GET /metrics` while metrics are off: a plain 404 that says how to turn them on. */
+export const metricsOff: RequestHandler = (_req, res) => {
+  res.status(404).type('text/plain').send('metrics are off outside simulator mode until METRICS_BEARER_TOKEN is set\n');
+};

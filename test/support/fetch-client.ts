@@ -18,13 +18,13 @@ export const cookieOf = (headers: Headers, name: string) =>
     .find((c) => c.startsWith(`${name}=`))!
     .split(';', 1)[0]!;
 
-/** Signs in as the demo user on the app at `url`; resolves with the session cookie (`fbff.sid=…`). */
-export async function signInOver(url: string): Promise<string> {
+/** Signs in as the demo user (with `password`) on the app at `url`; resolves with the session cookie (`fbff.sid=…`). */
+export async function signInOver(url: string, password = 'demo-password'): Promise<string> {
   const form = await fetchPage(`${url}/login`);
   const login = await fetchPage(`${url}/login`, {
     method: 'POST',
     cookie: cookieOf(form.headers, 'fbff.login'),
-    form: { username: 'demo', password: 'demo-password', _csrf: extractFormCsrf(form.text) },
+    form: { username: 'demo', password, _csrf: extractFormCsrf(form.text) },
   });
   if (login.status !== 303) throw new Error(`sign-in on ${url} answered ${login.status}`);
   return cookieOf(login.headers, 'fbff.sid');

@@ -5,7 +5,7 @@ import { createApp } from '../../src/app';
 import { loadConfig, pointAtSimulator, type AppConfig } from '../../src/config/load';
 import { SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET, startSimulator, type RunningSimulator } from '../../src/simulator';
 import { buildDependencies, type BuiltDependencies } from '../../src/dependencies';
-import { createPasswordHasher } from '../../src/auth/password';
+import { createPasswordHasher, type PasswordHasher } from '../../src/auth/password';
 import { ensureDemoUsers, DEMO_USER } from '../../src/auth/demo-users';
 import { createLogger } from '../../src/lib/logger';
 import { FakeClock } from './fake-clock';
@@ -16,6 +16,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Change the config after it is loaded and pointed at the simulator (e.g. another API base URL). */
   adjust?: (config: AppConfig) => AppConfig;
+  /** Wraps the cheap test hasher (e.g. to count verifications); a fake, not a module mock. */
+  wrapPasswords?: (hasher: PasswordHasher) => PasswordHasher;
 }
 
 export interface TestApp {
@@ -61,7 +63,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   if (options.adjust) config = options.adjust(config);
   const logs = new LogCapture();
   const logger = createLogger({ level: 'debug', destination: logs });
-  const deps = await buildDependencies(config, { clock, logger, passwords });
+  const deps = await buildDependencies(config, { clock, logger, passwords: options.wrapPasswords ? options.wrapPasswords(passwords) : passwords });
   await ensureDemoUsers(deps.users, deps.passwords);
   const app = createApp(deps);
 

@@ -111,3 +111,22 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
   });
 });
+
+describe('the Node.js version', () => {
+  const dockerImages = [...read('Dockerfile').matchAll(/^FROM node:(\d+)-/gm)].map((m) => Number(m[1]));
+  const ciLtsMajor = Number(/LTS_NODE_VERSION:-(\d+)\./.exec(read('.ci/run'))?.[1]);
+  const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
+
+  it('builds and runs the image on the LTS major that .ci/run tests', () => {
+    expect(dockerImages.length).toBeGreaterThan(0);
+    expect(new Set(dockerImages)).toEqual(new Set([ciLtsMajor]));
+    // Even majors are the LTS lines; 20 reached its end of life in April 2026.
+    expect(ciLtsMajor % 2).toBe(0);
+    expect(ciLtsMajor).toBeGreaterThanOrEqual(24);
+  });
+
+  it('declares in engines both the LTS major and the Node 20 the CI machine runs', () => {
+    expect(engines).toBe(`^20.12.0 || >=${ciLtsMajor}.0.0`);
+    expect(read('README.md')).toContain(`Node.js ${ciLtsMajor}`);
+  });
+});

@@ -27,6 +27,7 @@ describe('admin pages', () => {
       '/admin/users/demo/activate',
       '/admin/users/demo/subscriptions',
       '/admin/users/demo/subscriptions/test/unlink',
+      '/admin/users/demo/unlock',
       '/admin/subscriptions/refresh',
     ];
 
@@ -183,5 +184,47 @@ describe('admin pages', () => {
   it('serves the login form to admins like everyone else (admin pages are not a second sign-in)', async () => {
     const page = await request(t.app).get('/login');
     expect(extractFormCsrf(page.text)).toBeTruthy();
+  });
+
+  describe('lifting a sign-in lockout', () => {
+    /** One sign-in attempt from a fresh browser: the status it gets. */
+    async function tryToSignIn(username: string, password: string): Promise<number> {
+      const agent = request.agent(t.app);
+      const form = await agent.get('/login');
+      return (await agent.post('/login').type('form').send({ username, password, _csrf: extractFormCsrf(form.text) })).status;
+    }
+
+    beforeAll(async () => {
+      await t.addUser('locked-out', 'right-password-1', 'test');
+      for (let i = 0; i < t.config.signInLimits.maxFailuresPerUsername; i += 1) expect(await tryToSignIn('locked-out', `wrong-${i}`)).toBe(401);
+    });
+
+    it('shows the lockout on the users page, and the right password is refused meanwhile', async () => {
+      expect(await tryToSignIn('locked-out', 'right-password-1')).toBe(429);
+      const page = await admin.agent.get('/admin/users').expect(200);
+      expect(page.text).toContain('locked-out <span class="badge warn">sign-in locked (15 min)</span>');
+      expect(page.text).toContain('action="/admin/users/locked-out/unlock"');
+    });
+
+    it('refuses the unlock without the session’s CSRF token', async () => {
+      await admin.agent.post('/admin/users/locked-out/unlock').type('form').send({}).expect(403);
+      expect(await t.deps.signInThrottle.lockedFor('locked-out')).toBeGreaterThan(0);
+    });
+
+    it('lets an admin lift it, records who did, and the user signs in at once', async () => {
+      const response = await post('/admin/users/locked-out/unlock', {}).expect(303);
+      expect(response.headers.location).toBe('/admin/users?done=unlocked');
+      expect((await admin.agent.get('/admin/users?done=unlocked')).text).toContain('Sign-in unlocked');
+      expect(await tryToSignIn('locked-out', 'right-password-1')).toBe(303);
+      const entry = (await t.deps.audit.latest(20)).find((e) => e.action === 'user.unlock');
+      expect(entry).toMatchObject({ actorUsername: 'admin', target: 'locked-out' });
+      expect(entry!.detail!.wasLockedForSeconds).toBeGreaterThan(0);
+    });
+
+    it('says so for a user that does not exist', async () => {
+      const response = await post('/admin/users/nobody-at-all/unlock', {});
+      expect(response.status).toBe(404);
+      expect(response.text).toContain('There is no user by that name.');
+    });
   });
 });

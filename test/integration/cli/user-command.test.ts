@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { createPasswordHasher } from '../../../src/auth/password';
 import { runUserCommand, type CommandIo } from '../../../src/cli/user-command';
-import { buildTestApp } from '../../support/test-app';
+import request from 'supertest';
+import { buildTestApp, extractFormCsrf, type TestApp } from '../../support/test-app';
+import { describeWithRedis, REDIS_URL, uniqueName } from '../../support/services';
 
 const passwords = createPasswordHasher({ logN: 10 });
 
@@ -81,6 +83,58 @@ describe('npm run user', () => {
       await third.agent.get('/api/me').expect(401);
     } finally {
       await t.close();
+    }
+  });
+});
+
+/** One sign-in attempt from a fresh browser: the status it gets. */
+async function tryToSignIn(t: TestApp, username: string, password: string): Promise<number> {
+  const agent = request.agent(t.app);
+  const form = await agent.get('/login');
+  return (await agent.post('/login').type('form').send({ username, password, _csrf: extractFormCsrf(form.text) })).status;
+}
+
+describeWithRedis('npm run user -- unlock, with the lockouts in Redis', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let t: TestApp;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fbff-cli-'));
+    const prefix = `${uniqueName('unlock')}:`;
+    env = { DATABASE_URL: `sqlite:${path.join(dir, 'app.db')}`, REDIS_URL, REDIS_KEY_PREFIX: prefix };
+    t = await buildTestApp({ env: { REDIS_URL: REDIS_URL!, REDIS_KEY_PREFIX: prefix }, adjust: (config) => ({ ...config, databaseUrl: env.DATABASE_URL! }) });
+  });
+  afterAll(async () => {
+    await t.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const run = (argv: string[], out: string[] = [], err: string[] = []) =>
+    runUserCommand(argv, { out: (l) => out.push(l), err: (l) => err.push(l), readPassword: async () => 'frank-password' }, { env, passwords }).then((code) => ({ code, out, err }));
+
+  it('lifts a lockout kept in Redis, so the running app lets the user in at once', async () => {
+    await run(['add', 'frank', 'test']);
+    for (let i = 0; i < t.config.signInLimits.maxFailuresPerUsername; i += 1) expect(await tryToSignIn(t, 'frank', `wrong-${i}`)).toBe(401);
+    expect(await tryToSignIn(t, 'frank', 'frank-password')).toBe(429);
+
+    expect(await run(['unlock', 'Frank'])).toMatchObject({ code: 0, out: ['Sign-in of Frank unlocked: they may try again now.'] });
+    expect(await tryToSignIn(t, 'frank', 'frank-password')).toBe(303);
+  });
+
+  it('answers 1 for a user that does not exist', async () => {
+    expect(await run(['unlock', 'nobody'])).toMatchObject({ code: 1, err: ['No user named "nobody".'] });
+  });
+});
+
+describe('npm run user -- unlock, without Redis', () => {
+  it('says where the lockouts are and how to lift one, instead of pretending', async () => {
+    const err: string[] = [];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fbff-cli-'));
+    try {
+      const io: CommandIo = { out: () => undefined, err: (l) => err.push(l), readPassword: async () => '' };
+      expect(await runUserCommand(['unlock', 'frank'], io, { env: { DATABASE_URL: `sqlite:${path.join(dir, 'app.db')}` }, passwords })).toBe(2);
+      expect(err.join()).toContain('/admin/users');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -23,7 +23,7 @@ describeWithRedisAndPostgres('three app instances on one Redis and one PostgreSQ
     dropSchema = schema.drop;
     // The fleet's one user, created the way an administrator would (the processes migrate the same schema).
     const database = await openDatabase(schema.url);
-    await new UsersRepository(database.db, systemClock).create({ username: 'demo', passwordHash: await createPasswordHasher({ logN: 10 }).hash('demo-password'), subscriptionId: 'test' });
+    await new UsersRepository(database.db, systemClock).create({ username: 'demo', passwordHash: await createPasswordHasher({ logN: 10 }).hash('fleet-demo-password'), subscriptionId: 'test' });
     await database.close();
 
     const simulatorPort = await freePort();
@@ -69,7 +69,8 @@ describeWithRedisAndPostgres('three app instances on one Redis and one PostgreSQ
     await dropSchema?.();
   });
 
-  const signInOn = signInOver;
+  // Outside simulator mode the demo password is refused at start-up, so the fleet's demo user has its own.
+  const signInOn = (url: string) => signInOver(url, 'fleet-demo-password');
 
   it('recognises a user signed in on A on B and C, and a sign-out on B ends the session everywhere', async () => {
     const [a, b, c] = urls as [string, string, string];

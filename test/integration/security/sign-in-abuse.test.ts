@@ -1,5 +1,8 @@
 import request from 'supertest';
+import type { PasswordHasher } from '../../../src/auth/password';
 import { buildTestApp, extractFormCsrf, type TestApp } from '../../support/test-app';
+import { listen, type Listening } from '../../support/listen';
+import { describeWithRedis, REDIS_URL, uniqueName } from '../../support/services';
 
 async function attempt(t: TestApp, username: string, password: string, headers: Record<string, string> = {}) {
   const agent = request.agent(t.app);
@@ -120,4 +123,101 @@ describe('sign-in answers that reveal nothing', () => {
       .send({ username: 'demo', password: 'demo-password', _csrf: extractFormCsrf(form.text) })
       .expect(403);
   });
+});
+
+/**
+ * Counts every password check the app makes, whatever the username (a wrapper, not a mock), and holds each
+ * check until `release()`: that stands for the ~100 ms of a real hash deterministically, so every attempt
+ * meets the throttle while the first checks are still running.
+ */
+class CountingHasher {
+  verifications = 0;
+  private open!: () => void;
+  private readonly opened = new Promise<void>((resolve) => (this.open = resolve));
+  constructor(private readonly onVerify: () => void) {}
+
+  release() {
+    this.open();
+  }
+
+  wrap = (inner: PasswordHasher): PasswordHasher => ({
+    hash: (password) => inner.hash(password),
+    verify: async (password, stored) => {
+      await this.started();
+      return inner.verify(password, stored);
+    },
+    verifyAgainstDummy: async (password) => {
+      await this.started();
+      return inner.verifyAgainstDummy(password);
+    },
+  });
+
+  private async started() {
+    this.verifications += 1;
+    this.onVerify();
+    await this.opened;
+  }
+}
+
+/**
+ * 30 sign-ins for one account sent at once over real sockets, 29 wrong and the right one last: the attack that
+ * beat a check-then-count throttle ({"303":1,"401":29}).
+ */
+function concurrentGuessing(name: string, env: () => Record<string, string>) {
+  describe(name, () => {
+    const LIMIT = 5;
+    const ATTEMPTS = 30;
+    let refusedSoFar = 0;
+    // Every attempt has either met the throttle's refusal or started its password check: let the checks finish.
+    const hasher = new CountingHasher(() => settle());
+    const settle = () => {
+      if (hasher.verifications + refusedSoFar === ATTEMPTS) hasher.release();
+    };
+    let t: TestApp;
+    let served: Listening;
+    beforeAll(async () => {
+      t = await buildTestApp({
+        env: { LOGIN_MAX_FAILURES_PER_USERNAME: String(LIMIT), LOGIN_MAX_FAILURES_PER_ADDRESS: '1000', LOGIN_THROTTLE_WINDOW_SECONDS: '900', ...env() },
+        wrapPasswords: hasher.wrap,
+      });
+      served = await listen(t.app);
+    });
+    afterAll(async () => {
+      await served.close();
+      await t.close();
+    });
+
+    it('checks at most the limit of passwords and answers the rest 429 with Retry-After', async () => {
+      // Every attempt first gets its own sign-in form (login CSRF), then all 30 posts go out together.
+      const agents = await Promise.all(
+        Array.from({ length: ATTEMPTS }, async (_unused, i) => {
+          const agent = request.agent(served.url);
+          const form = await agent.get('/login').expect(200);
+          return { agent, csrf: extractFormCsrf(form.text), password: i === ATTEMPTS - 1 ? 'admin-password' : `wrong-${i}` };
+        }),
+      );
+      const answers = await Promise.all(
+        agents.map(async ({ agent, csrf, password }) => {
+          const answer = await agent.post('/login').type('form').send({ username: 'admin', password, _csrf: csrf });
+          if (answer.status === 429) {
+            refusedSoFar += 1;
+            settle();
+          }
+          return answer;
+        }),
+      );
+
+      expect(hasher.verifications).toBe(LIMIT);
+      const statuses = answers.map((a) => a.status);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(ATTEMPTS - LIMIT);
+      expect(statuses.filter((s) => s !== 429).every((s) => s === 401 || s === 303)).toBe(true);
+      for (const refused of answers.filter((a) => a.status === 429)) expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    });
+  });
+}
+
+concurrentGuessing('concurrent guesses at one account, counters in memory', () => ({}));
+
+describeWithRedis('concurrent guesses with counters in Redis', () => {
+  concurrentGuessing('one instance on the real Redis', () => ({ REDIS_URL: REDIS_URL!, REDIS_KEY_PREFIX: `${uniqueName('signin')}:` }));
 });
