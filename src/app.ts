@@ -11,6 +11,7 @@ import type { UsersRepository } from './auth/users';
 import type { AuditLog } from './auth/audit-log';
 import { authRoutes } from './auth/routes';
 import { enforceAbsoluteLifetime } from './auth/guards';
+import type { SessionGenerations } from './auth/sign-in';
 import { createFortellisProxy } from './fortellis/proxy';
 import type { SubscriptionsClient } from './fortellis/subscriptions';
 import type { TokenProvider } from './fortellis/token-provider';
@@ -34,7 +35,7 @@ import { implicitRoutes } from './implicit/routes';
 import { RecentActivity } from './session/recent-activity';
 
 /** The session store the app needs: an express-session store that can also end all of a user's sessions. */
-export type AppSessionStore = session.Store & { destroyUserSessions(userId: string): Promise<number> };
+export type AppSessionStore = session.Store & SessionGenerations & { destroyUserSessions(userId: string): Promise<number> };
 
 export interface AppDependencies {
   config: AppConfig;
@@ -137,6 +138,7 @@ export function createApp(deps: AppDependencies): Express {
       }),
       cookie: { name: config.session.cookieName, secure: config.session.cookieSecure },
       throttle: deps.signInThrottle,
+      sessions: deps.sessionStore,
       metrics: deps.metrics,
       demoHint: config.simulator.enabled ? { username: 'demo', password: 'demo-password' } : undefined,
     }),

@@ -5,7 +5,7 @@ import type { Logger } from '../lib/logger';
 import type { Views } from '../http/views';
 import { newCsrfToken, requireSessionCsrfToken, type LoginCsrf } from '../http/csrf';
 import type { PasswordHasher } from './password';
-import { authenticate } from './sign-in';
+import { authenticateForSession, type SessionGenerations } from './sign-in';
 import { normaliseUsername, type UsersRepository } from './users';
 import { isSignedIn } from './guards';
 import type { SignInThrottle } from './sign-in-throttle';
@@ -20,6 +20,8 @@ export interface AuthRoutesOptions {
   logger: Logger;
   cookie: { name: string; secure: boolean };
   throttle: SignInThrottle;
+  /** The session store: a new session is written under the generation read before the password check. */
+  sessions: SessionGenerations;
   metrics: AppMetrics;
   /** Shown on the sign-in page in simulator mode only. */
   demoHint?: { username: string; password: string };
@@ -75,13 +77,14 @@ export function authRoutes(options: AuthRoutesOptions): Router {
       res.setHeader('Retry-After', String(reservation.retryAfterSeconds));
       return renderLogin(res, 429, `Too many failed sign-ins. Try again in ${Math.ceil(reservation.retryAfterSeconds / 60)} minute(s).`, username.slice(0, 254));
     }
-    const user = await authenticate(options.users, options.passwords, username, password);
-    if (!user) {
+    const signedIn = await authenticateForSession(options.users, options.passwords, options.sessions, username, password);
+    if (!signedIn) {
       // The reserved attempt stays counted: that is the failure.
       options.metrics.signIns.inc({ result: 'failure' });
       options.logger.info({ event: 'auth.sign-in.failed', requestId: res.locals.requestId }, 'sign-in failed');
       return renderLogin(res, 401, 'Wrong username or password.', username.slice(0, 254));
     }
+    const { user, generation } = signedIn;
     await options.throttle.succeeded(throttleKey, address);
     options.metrics.signIns.inc({ result: 'success' });
 
@@ -93,6 +96,7 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     req.session.subscriptionId = user.subscriptions[0]?.subscriptionId;
     req.session.csrfToken = newCsrfToken();
     req.session.signedInAt = options.clock.now();
+    if (generation !== undefined) req.session.generation = generation;
     await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
     options.loginCsrf.clear(res);
     options.logger.info({ event: 'auth.sign-in.succeeded', requestId: res.locals.requestId, userId: user.id }, 'signed in');

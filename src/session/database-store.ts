@@ -153,6 +153,12 @@ export class DatabaseSessionStore extends session.Store {
       .then(() => callback?.(), failed(callback));
   }
 
+  /** The user's current session generation (0 for a user that does not exist). */
+  async userSessionGeneration(userId: string): Promise<number> {
+    const { rows } = await sql<{ generation: number | string }>`select session_generation as generation from users where id = ${userId}`.execute(this.db);
+    return Number(rows[0]?.generation ?? 0);
+  }
+
   /**
    * Ends every session of one user (removed, deactivated, changed). Returns how many ended. The generation
    * goes up first, so no session write in flight can bring a session back afterwards (see writeUserSession).

@@ -150,6 +150,11 @@ export class RedisSessionStore extends session.Store {
    * deletion: WRITE_SESSION refuses a session of an older generation, and one written before the bump is
    * in the index and deleted here.
    */
+  /** The user's current session generation (0 until their sessions were first ended). */
+  async userSessionGeneration(userId: string): Promise<number> {
+    return Number((await this.client.get(this.generationKey(userId))) ?? 0);
+  }
+
   async destroyUserSessions(userId: string): Promise<number> {
     await this.client.incr(this.generationKey(userId));
     const userKey = this.userKey(userId);
@@ -164,7 +169,7 @@ export class RedisSessionStore extends session.Store {
     const now = this.clock.now();
     const userId = data.userId;
     // A new signed-in session takes its user's current generation (one extra read, at sign-in only).
-    const generation = userId ? (data.generation ?? Number((await this.client.get(this.generationKey(userId))) ?? 0)) : undefined;
+    const generation = userId ? (data.generation ?? (await this.userSessionGeneration(userId))) : undefined;
     const value = JSON.stringify({ e: now + this.ttlMs, s: withoutGeneration(data) as session.SessionData, g: generation } satisfies StoredSession);
     const keys = userId ? [this.sessionKey(sid), this.generationKey(userId), this.userKey(userId)] : [this.sessionKey(sid)];
     await this.client.eval(WRITE_SESSION, { keys, arguments: [value, String(this.ttlMs), onlyIfExists ? '1' : '0', String(generation ?? 0), sid] });
