@@ -137,7 +137,10 @@ export function withCommandTimeouts(client: RedisClient, timeoutMs: number): Red
 function withDeadline<T>(reply: Promise<T>, command: string, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new RedisTimeoutError(command, timeoutMs)), timeoutMs);
+    // A busy process (a burst of requests, a GC pause) runs expired timers before it reads its sockets, so
+    // an answer Redis sent in time may be waiting unread when the timer fires. setImmediate lets the loop
+    // read it first; only a command still unanswered after that has missed its deadline.
+    timer = setTimeout(() => setImmediate(() => reject(new RedisTimeoutError(command, timeoutMs))), timeoutMs);
     timer.unref();
   });
   // A reply that fails after the deadline has nobody waiting for it: not an unhandled rejection.
