@@ -82,9 +82,14 @@ export const notFound = () =>
 export const badRequest = (detail: string, extensions?: Record<string, unknown>) =>
   new AppError({ status: 400, code: 'bad-request', title: 'Bad request', detail, extensions });
 
-/** A store (database, Redis) did not answer: the request may succeed later, so 503 rather than 500. */
-export const storeUnavailable = (store: string, cause: unknown) =>
-  new AppError({
+/**
+ * A store (database, Redis) did not answer: the request may succeed later, so 503 rather than 500. A cause
+ * that is such an error already (the database layer makes them at the source) is kept as it is, so the log
+ * names the store that failed and what it answered, not the layer that passed it on.
+ */
+export function storeUnavailable(store: string, cause: unknown): AppError {
+  if (cause instanceof AppError && cause.code === 'store-unavailable') return cause;
+  return new AppError({
     status: 503,
     code: 'store-unavailable',
     title: 'Temporarily unavailable',
@@ -94,3 +99,4 @@ export const storeUnavailable = (store: string, cause: unknown) =>
     extensions: { store },
     cause,
   });
+}

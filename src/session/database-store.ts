@@ -3,15 +3,13 @@ import { CompiledQuery, PostgresAdapter, sql, type Kysely } from 'kysely';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { Database } from '../db/schema';
-import { AppError, storeUnavailable } from '../http/errors';
+import { storeUnavailable } from '../http/errors';
 import { TouchThrottle } from './touch-throttle';
 import { parseSessionRecord, withoutGeneration } from './session-record';
 
 type Callback<T = void> = (error?: unknown, value?: T) => void;
 
-// The database already turns its outages into a store-unavailable AppError naming its cause: keep that one.
-const failed = (callback: Callback<never> | undefined) => (error: unknown) =>
-  callback?.(error instanceof AppError && error.code === 'store-unavailable' ? error : storeUnavailable('session store', error));
+const failed = (callback: Callback<never> | undefined) => (error: unknown) => callback?.(storeUnavailable('session store', error));
 
 export interface DatabaseSessionStoreOptions {
   db: Kysely<Database>;
