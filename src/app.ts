@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type http from 'node:http';
 import express, { type Express } from 'express';
-import type session from 'express-session';
 import './session/session-data';
 import type { AppConfig } from './config/load';
 import type { Clock } from './lib/clock';
@@ -11,7 +10,6 @@ import type { UsersRepository } from './auth/users';
 import type { AuditLog } from './auth/audit-log';
 import { authRoutes } from './auth/routes';
 import { enforceAbsoluteLifetime } from './auth/guards';
-import type { SessionGenerations } from './auth/sign-in';
 import { createFortellisProxy } from './fortellis/proxy';
 import type { SubscriptionsClient } from './fortellis/subscriptions';
 import type { TokenProvider } from './fortellis/token-provider';
@@ -33,9 +31,10 @@ import { requireKnownHost } from './http/host-check';
 import { createViews } from './http/views';
 import { implicitRoutes } from './implicit/routes';
 import { RecentActivity } from './session/recent-activity';
+import type { ExpressSessionStore } from './session/express-session-store';
 
-/** The session store the app needs: an express-session store that can also end all of a user's sessions. */
-export type AppSessionStore = session.Store & SessionGenerations & { destroyUserSessions(userId: string): Promise<number> };
+/** The session store the app needs: the express-session adapter over one session backend. */
+export type AppSessionStore = ExpressSessionStore;
 
 export interface AppDependencies {
   config: AppConfig;

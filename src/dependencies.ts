@@ -13,8 +13,9 @@ import { createSignInThrottle, type LimiterFactory } from './auth/sign-in-thrott
 import { UsersRepository } from './auth/users';
 import { AuditLog } from './auth/audit-log';
 import { openDatabase, type OpenDatabase } from './db/database';
-import { DatabaseSessionStore } from './session/database-store';
-import { RedisSessionStore } from './session/redis-store';
+import { DatabaseSessionBackend } from './session/database-store';
+import { ExpressSessionStore } from './session/express-session-store';
+import { RedisSessionBackend } from './session/redis-store';
 import { RedisTokenCache } from './fortellis/redis-token-cache';
 import { SubscriptionsClient } from './fortellis/subscriptions';
 import { fetchClientCredentialsToken } from './fortellis/token-client';
@@ -26,7 +27,7 @@ export interface BuiltDependencies extends AppDependencies {
   database: OpenDatabase;
   /** Present when REDIS_URL is set. */
   redis?: RedisClient;
-  sessionStore: AppSessionStore & { writes: number; pruneExpired?(): Promise<number> };
+  sessionStore: AppSessionStore;
   /** Closes connections and stores (graceful shutdown, end of tests). */
   close(): Promise<void>;
 }
@@ -62,9 +63,11 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
   const users = new UsersRepository(database.db, clock);
   const passwords = options.passwords ?? createPasswordHasher();
   const ttlMs = config.session.idleTimeoutMs;
-  const sessionStore = redis
-    ? new RedisSessionStore({ client: redis, clock, ttlMs, prefix, logger })
-    : new DatabaseSessionStore({ db: database.db, clock, ttlMs, logger });
+  const sessionStore = new ExpressSessionStore(
+    redis
+      ? new RedisSessionBackend({ client: redis, clock, ttlMs, prefix, logger })
+      : new DatabaseSessionBackend({ db: database.db, clock, ttlMs, logger, changeCounter: database.changeCounter }),
+  );
 
   // One keep-alive pool per process for everything that talks to Fortellis.
   // maxFreeSockets = maxSockets: under load the proxy's calls finish in batches, and every socket freed beyond

@@ -3,8 +3,8 @@ import { openDatabase } from '../db/database';
 import { createPasswordHasher, type PasswordHasher } from '../auth/password';
 import { UserAdministration, UserInputError, type SessionTerminator } from '../auth/user-admin';
 import { UserExistsError, UsersRepository } from '../auth/users';
-import { DatabaseSessionStore } from '../session/database-store';
-import { RedisSessionStore } from '../session/redis-store';
+import { destroyDatabaseUserSessions } from '../session/database-store';
+import { destroyRedisUserSessions } from '../session/redis-store';
 import { closeRedis, connectRedis } from '../lib/redis';
 import { systemClock } from '../lib/clock';
 import { unlockInRedis } from '../auth/sign-in-throttle';
@@ -85,9 +85,9 @@ async function run(argv: string[], io: CommandIo, options: CommandOptions): Prom
   const redis = env.REDIS_URL ? await connectRedis({ url: env.REDIS_URL, logger: { warn: () => undefined, info: () => undefined } }) : undefined;
   try {
     // Sessions live where the app keeps them: removing a user must end them there.
-    const sessions: SessionTerminator = redis
-      ? new RedisSessionStore({ client: redis, clock: systemClock, ttlMs: 1, prefix: env.REDIS_KEY_PREFIX })
-      : new DatabaseSessionStore({ db: database.db, clock: systemClock, ttlMs: 1 });
+    const sessions: SessionTerminator = {
+      destroyUserSessions: (userId) => (redis ? destroyRedisUserSessions(redis, env.REDIS_KEY_PREFIX, userId) : destroyDatabaseUserSessions(database.db, userId)),
+    };
     const repository = new UsersRepository(database.db, systemClock);
     const users = new UserAdministration(repository, options.passwords ?? createPasswordHasher(), sessions);
     const [first, second] = args as [string, string];
