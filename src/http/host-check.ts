@@ -38,10 +38,14 @@ const misdirected = () =>
 /** Middleware: 421 Misdirected Request (RFC 9110 §15.5.20) for a Host the app does not answer for. */
 export function requireKnownHost(allowed: string[]): RequestHandler {
   const names = new Set(allowed);
-  return (req, _res, next) => {
-    // req.hostname drops the port (and keeps IPv6 brackets); an absent or empty Host is refused too.
-    const hostname = req.hostname?.toLowerCase();
-    if (hostname && names.has(hostname)) return next();
-    next(misdirected());
-  };
+  return (req, _res, next) => next(hostRefusal(names, req.hostname));
+}
+
+/**
+ * The 421 for a request whose host name (Express' `req.hostname`: without the port, IPv6 brackets kept,
+ * X-Forwarded-Host behind a trusted proxy) is not one of `names`; an absent or empty Host is refused too.
+ */
+export function hostRefusal(names: ReadonlySet<string>, hostname: string | undefined): AppError | undefined {
+  const name = hostname?.toLowerCase();
+  return name && names.has(name) ? undefined : misdirected();
 }
