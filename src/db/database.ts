@@ -64,7 +64,9 @@ function sqliteDialect(url: string): { dialect: Dialect; changeCounter: () => st
   database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
-  const changes = database.prepare('select total_changes() as own, (select data_version from pragma_data_version) as others').raw();
+  // Two statements: measured, they cost half of one that selects both (the pragma as a table-valued function).
+  const ownChanges = database.prepare('select total_changes()').pluck();
+  const dataVersion = database.prepare('pragma data_version').pluck();
   const dialect = withOutageHandling(new SqliteDialect({ database: withStatementCache(database) }), {
     isOutage: isSqliteOutage,
     isBusy: isSqliteBusy,
@@ -72,10 +74,7 @@ function sqliteDialect(url: string): { dialect: Dialect; changeCounter: () => st
   });
   return {
     dialect,
-    changeCounter: () => {
-      const [own, others] = changes.get() as [number, number];
-      return `${own}:${others}`;
-    },
+    changeCounter: () => `${ownChanges.get() as number}:${dataVersion.get() as number}`,
   };
 }
 
