@@ -42,8 +42,22 @@ const credentialShape = z.object({
 
 const CHALLENGE_TIMEOUT_MS = 120_000;
 
+/** A malformed or forged answer makes the library throw: that is a failed check, never a 500. */
+async function orUndefined<T>(verification: Promise<T>): Promise<T | undefined> {
+  try {
+    return await verification;
+  } catch {
+    return undefined;
+  }
+}
+
 export class Passkeys {
   constructor(private readonly rp: RelyingParty) {}
+
+  /** What every answer must match: this challenge, this app's origin and RP id (user verification is preferred, not required). */
+  private expected(expectedChallenge: string) {
+    return { expectedChallenge, expectedOrigin: this.rp.origin, expectedRPID: this.rp.id, requireUserVerification: false };
+  }
 
   /** Options for navigator.credentials.create(); the caller keeps `challenge` in the session. */
   registrationOptions(user: { id: string; username: string }, existing: StoredPasskey[]): Promise<PublicKeyCredentialCreationOptionsJSON> {
@@ -64,21 +78,10 @@ export class Passkeys {
   async finishRegistration(body: unknown, expectedChallenge: string): Promise<Omit<StoredPasskey, 'id'> | undefined> {
     const parsed = credentialShape.safeParse(body);
     if (!parsed.success) return undefined;
-    try {
-      const result = await verifyRegistrationResponse({
-        response: parsed.data as unknown as RegistrationResponseJSON,
-        expectedChallenge,
-        expectedOrigin: this.rp.origin,
-        expectedRPID: this.rp.id,
-        requireUserVerification: false,
-      });
-      if (!result.verified) return undefined;
-      const { credential } = result.registrationInfo;
-      return { credentialId: credential.id, publicKey: credential.publicKey, signCount: credential.counter, transports: credential.transports ?? [] };
-    } catch {
-      // A malformed or forged answer is a failed registration, never a 500.
-      return undefined;
-    }
+    const result = await orUndefined(verifyRegistrationResponse({ response: parsed.data as unknown as RegistrationResponseJSON, ...this.expected(expectedChallenge) }));
+    if (!result?.verified) return undefined;
+    const { credential } = result.registrationInfo;
+    return { credentialId: credential.id, publicKey: credential.publicKey, signCount: credential.counter, transports: credential.transports ?? [] };
   }
 
   /** Options for navigator.credentials.get(), limited to this user's passkeys. */
@@ -97,18 +100,13 @@ export class Passkeys {
     if (!parsed.success) return undefined;
     const passkey = passkeys.find((p) => p.credentialId === parsed.data.id);
     if (!passkey) return undefined;
-    try {
-      const result = await verifyAuthenticationResponse({
+    const result = await orUndefined(
+      verifyAuthenticationResponse({
         response: parsed.data as unknown as AuthenticationResponseJSON,
-        expectedChallenge,
-        expectedOrigin: this.rp.origin,
-        expectedRPID: this.rp.id,
+        ...this.expected(expectedChallenge),
         credential: { id: passkey.credentialId, publicKey: new Uint8Array(passkey.publicKey), counter: passkey.signCount, transports: passkey.transports },
-        requireUserVerification: false,
-      });
-      return result.verified ? { passkey, newCounter: result.authenticationInfo.newCounter } : undefined;
-    } catch {
-      return undefined;
-    }
+      }),
+    );
+    return result?.verified ? { passkey, newCounter: result.authenticationInfo.newCounter } : undefined;
   }
 }
