@@ -20,10 +20,12 @@ export function csvCell(value: string | number | null): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** The CSV export's first line (column names). */
 export function csvHeader(): string {
   return `${COLUMNS.join(',')}\r\n`;
 }
 
+/** One entry as a CSV line, every cell made safe by csvCell(). */
 export function csvLine(entry: StoredAccessEntry): string {
   return `${row(entry).map(csvCell).join(',')}\r\n`;
 }

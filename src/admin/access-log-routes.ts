@@ -60,6 +60,7 @@ function toCursor(before: string | undefined): AccessLogCursor | undefined {
   return { at: Number(at), id: id! };
 }
 
+/** `/admin/access-log` and `/admin/access-log/export`. */
 export function accessLogRoutes(options: AccessLogRoutesOptions): Router {
   const router = Router();
   const actor = (res: Response) => res.locals.actor as Actor;

@@ -32,6 +32,7 @@ const policyForm = z.object({
   roles: z.union([roleSchema, z.array(roleSchema)]).optional(),
 });
 
+/** `/admin/security` and its two form posts (policy, reset). */
 export function securityRoutes(options: SecurityRoutesOptions): Router {
   const router = Router();
   const actor = (res: Response) => res.locals.actor as Actor;

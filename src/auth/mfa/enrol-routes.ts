@@ -36,6 +36,7 @@ const passkeySchema = z.object({ credential: z.unknown(), label: labelSchema });
 
 const notAccepted = (detail: string) => new AppError({ status: 422, code: 'enrolment-not-confirmed', title: 'Not confirmed', detail });
 
+/** The `/mfa/*` routes: listing, enrolling and removing second factors, new recovery codes. */
 export function enrolRoutes(options: EnrolRoutesOptions): Router {
   const { mfa, clock } = options;
   const router = Router();
@@ -54,8 +55,11 @@ export function enrolRoutes(options: EnrolRoutesOptions): Router {
   };
   const subject = (res: Response) => res.locals.mfaSubject as Subject;
   const signedInOnly: RequestHandler = (_req, res, next) => next(subject(res).signedIn ? undefined : notSignedIn());
-  const audit = (res: Response, action: 'mfa.enrol' | 'mfa.remove' | 'mfa.recovery-codes', detail: Record<string, unknown>) =>
-    options.audit.record({ id: subject(res).id, username: subject(res).username }, action, subject(res).username, detail);
+  /** On the record twice: the audit log (for admins) and a log line (for monitoring); never a secret or a code. */
+  const audit = async (res: Response, action: 'mfa.enrol' | 'mfa.remove' | 'mfa.recovery-codes', detail: Record<string, unknown>) => {
+    await options.audit.record({ id: subject(res).id, username: subject(res).username }, action, subject(res).username, detail);
+    options.logger.info({ event: action, requestId: res.locals.requestId, userId: subject(res).id, ...detail }, 'second factors changed');
+  };
 
   router.use('/mfa', requireSubject, json, requireSessionCsrfToken);
 

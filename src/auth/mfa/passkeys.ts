@@ -25,6 +25,7 @@ export interface RelyingParty {
   origin: string;
 }
 
+/** The relying party of an app served at `publicUrl`. */
 export function relyingPartyFor(publicUrl: string, name: string): RelyingParty {
   const url = new URL(publicUrl);
   return { name, id: url.hostname, origin: url.origin };

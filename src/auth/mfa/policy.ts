@@ -15,6 +15,7 @@ const ROLES: readonly Role[] = roleSchema.options;
 /** Nobody is forced until an admin says so: turning it on is a decision about users' devices. */
 export const DEFAULT_POLICY: MfaPolicy = { everyone: false, roles: [] };
 
+/** Whether the policy requires a second factor of a user with this role. */
 export function policyRequires(policy: MfaPolicy, role: Role): boolean {
   return policy.everyone || policy.roles.includes(role);
 }

@@ -53,6 +53,7 @@ const secondFactorFailed = () =>
 const pendingExpired = () =>
   new AppError({ status: 401, code: 'sign-in-expired', title: 'Sign-in expired', detail: 'The second step took too long. Sign in again with your password.' });
 
+/** The second step's routes (`/login/second-factor…`, `/login/enrol…`); see the comment at the top. */
 export function secondStepRoutes(options: SecondStepRoutesOptions): Router {
   const { mfa, clock, logger } = options;
   const router = Router();
