@@ -152,12 +152,7 @@ export class RedisSessionStore extends session.Store {
    */
   /** The user's current session generation (0 until their sessions were first ended). */
   async userSessionGeneration(userId: string): Promise<number> {
-    try {
-      return Number((await this.client.get(this.generationKey(userId))) ?? 0);
-    } catch (error) {
-      // Read at sign-in, outside express-session's callbacks: Redis down is a 503 like any session-store outage.
-      throw storeUnavailable('session store', error);
-    }
+    return Number((await this.client.get(this.generationKey(userId))) ?? 0);
   }
 
   async destroyUserSessions(userId: string): Promise<number> {
