@@ -33,6 +33,12 @@ import { createViews } from './http/views';
 import { implicitRoutes } from './implicit/routes';
 import { RecentActivity } from './session/recent-activity';
 import type { ExpressSessionStore } from './session/express-session-store';
+import type { MfaService } from './auth/mfa/service';
+import type { MfaPolicyStore } from './auth/mfa/policy';
+import { secondStepRoutes } from './auth/mfa/sign-in-routes';
+import { enrolRoutes } from './auth/mfa/enrol-routes';
+import type { AccessLogWriter } from './access-log/writer';
+import type { AccessLogStore } from './access-log/store';
 
 /** The session store the app needs: the express-session adapter over one session backend. */
 export type AppSessionStore = ExpressSessionStore;
@@ -52,9 +58,16 @@ export interface AppDependencies {
   audit: AuditLog;
   signInThrottle: SignInThrottle;
   readinessChecks: ReadinessCheck[];
+  /** Second factors and the policy that requires them (issue 16). */
+  mfa: MfaService;
+  mfaPolicy: MfaPolicyStore;
+  /** The access log of proxied calls: the batching writer and the table it reads back from. */
+  accessLog: { writer: AccessLogWriter; store: AccessLogStore };
 }
 
 export const PUBLIC_DIR = path.resolve(__dirname, '../public');
+// The package exports only its modules; its browser bundle sits beside them (its `unpkg` entry).
+const WEBAUTHN_BROWSER_BUNDLE = path.join(path.dirname(require.resolve('@simplewebauthn/browser')), '../dist/bundle/index.umd.min.js');
 
 /**
  * Builds the Express app from its dependencies. No environment reads and no listening here: server.ts
@@ -68,7 +81,7 @@ export function createApp(deps: AppDependencies): Express {
   app.set('query parser', 'simple');
 
   const views = createViews({
-    globals: { simulatorMode: config.simulator.enabled, appName: 'Fortellis BFF' },
+    globals: { simulatorMode: config.simulator.enabled, appName: 'Fortellis BFF', totpAvailable: deps.mfa.totpAvailable },
     cache: config.nodeEnv !== 'development',
   });
   const timeouts = { idleTimeoutMs: config.session.idleTimeoutMs, absoluteTimeoutMs: config.session.absoluteTimeoutMs };
@@ -104,10 +117,13 @@ export function createApp(deps: AppDependencies): Express {
       logger,
       faults,
       activity,
+      accessLog: deps.accessLog.writer,
     }),
   );
   app.use(requestContext({ logger, metrics: deps.metrics, quietPrefixes: ['/public/', '/healthz', '/readyz', '/metrics'] }));
   app.use(securityHeaders({ https: config.session.cookieSecure }));
+  // @simplewebauthn/browser's own bundle, straight from node_modules (no copy to keep in step with the package).
+  app.get('/vendor/simplewebauthn-browser.js', (_req, res) => res.sendFile(WEBAUTHN_BROWSER_BUNDLE, { maxAge: '1h' }));
   app.use('/public', express.static(PUBLIC_DIR, { index: false, maxAge: '1h', fallthrough: false }));
 
   if (metricsAreOff(config)) {
@@ -160,9 +176,12 @@ export function createApp(deps: AppDependencies): Express {
       throttle: deps.signInThrottle,
       sessions: deps.sessionStore,
       metrics: deps.metrics,
+      mfa: deps.mfa,
       demoHint: config.simulator.enabled ? { username: 'demo', password: 'demo-password' } : undefined,
     }),
   );
+  app.use(secondStepRoutes({ mfa: deps.mfa, views, clock, logger, metrics: deps.metrics }));
+  app.use(enrolRoutes({ mfa: deps.mfa, audit: deps.audit, clock, logger }));
   app.use(pageRoutes({ views, subscriptions: deps.subscriptions, users: deps.users, audit: deps.audit, logger }));
   app.use(implicitRoutes({ views, clock, config }));
   app.use(
@@ -173,6 +192,8 @@ export function createApp(deps: AppDependencies): Express {
       audit: deps.audit,
       views,
       throttle: deps.signInThrottle,
+      security: { mfa: deps.mfa, policy: deps.mfaPolicy },
+      accessLog: { store: deps.accessLog.store, retentionDays: Math.round(config.accessLog.retentionMs / 86_400_000) },
     }),
   );
 

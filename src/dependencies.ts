@@ -9,7 +9,7 @@ import type { Logger } from './lib/logger';
 import { RepeatLimiter } from './lib/repeat-limited-log';
 import { closeRedis, connectRedis, type RedisClient } from './lib/redis';
 import { createPasswordHasher, type PasswordHasher } from './auth/password';
-import { createSignInThrottle, type LimiterFactory } from './auth/sign-in-throttle';
+import { createSignInThrottle, SECOND_FACTOR_PREFIXES, type LimiterFactory } from './auth/sign-in-throttle';
 import { UsersRepository } from './auth/users';
 import { AuditLog } from './auth/audit-log';
 import { openDatabase, type OpenDatabase } from './db/database';
@@ -22,6 +22,15 @@ import { fetchClientCredentialsToken } from './fortellis/token-client';
 import { MemoryTokenCache, TokenProvider, tokenCacheKey, type TokenCache } from './fortellis/token-provider';
 import type { ReadinessCheck } from './http/health-routes';
 import { AppMetrics } from './http/metrics';
+import { MfaFactors } from './auth/mfa/factors';
+import { MfaPolicyStore } from './auth/mfa/policy';
+import { Passkeys, relyingPartyFor } from './auth/mfa/passkeys';
+import { SecretBox } from './auth/mfa/secret-box';
+import { MfaService } from './auth/mfa/service';
+import { Totp } from './auth/mfa/totp';
+import { AccessLogStore } from './access-log/store';
+import { AccessLogWriter } from './access-log/writer';
+import { systemScheduler, type Scheduler } from './lib/scheduler';
 
 export interface BuiltDependencies extends AppDependencies {
   database: OpenDatabase;
@@ -39,6 +48,8 @@ export interface BuildOptions {
   passwords?: PasswordHasher;
   /** CPU, memory and event-loop metrics of the process (the server, not tests). */
   processMetrics?: boolean;
+  /** Timers of background work (the access log's flushes and pruning); tests pass a fake one. */
+  scheduler?: Scheduler;
 }
 
 /**
@@ -107,6 +118,22 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
   const readinessChecks: ReadinessCheck[] = [{ name: 'database', check: () => database.checkWritable() }];
   if (redis) readinessChecks.push({ name: 'redis', check: async () => void (await redis.ping()) });
 
+  // Second factors (issue 16): TOTP secrets sealed with MFA_ENCRYPTION_KEY, passkeys bound to PUBLIC_URL,
+  // attempts throttled like passwords but counted apart.
+  const mfaPolicy = new MfaPolicyStore(database.db, clock);
+  const mfa = new MfaService({
+    factors: new MfaFactors(database.db, clock),
+    policy: mfaPolicy,
+    passkeys: new Passkeys(relyingPartyFor(config.publicUrl, 'Fortellis BFF')),
+    totp: new Totp(clock, 'Fortellis BFF'),
+    secretBox: config.mfa.encryptionKeys ? new SecretBox(config.mfa.encryptionKeys) : undefined,
+    throttle: createSignInThrottle(config.signInLimits, limiterFactory, SECOND_FACTOR_PREFIXES),
+    clock,
+  });
+  const accessLogStore = new AccessLogStore(database.db);
+  const accessLogWriter = new AccessLogWriter({ sink: accessLogStore, clock, scheduler: options.scheduler ?? systemScheduler, logger, registry: metrics.registry, ...config.accessLog });
+  accessLogWriter.start();
+
   return {
     config,
     logger,
@@ -121,9 +148,14 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
     audit: new AuditLog(database.db, clock),
     signInThrottle: createSignInThrottle(config.signInLimits, limiterFactory),
     readinessChecks,
+    mfa,
+    mfaPolicy,
+    accessLog: { writer: accessLogWriter, store: accessLogStore },
     database,
     redis,
     async close() {
+      // Whatever the access log still holds goes to the database before it closes.
+      await accessLogWriter.close();
       upstreamAgent.destroy();
       if (redis) await closeRedis(redis);
       await database.close();

@@ -75,6 +75,7 @@ export async function startServer(initialConfig: AppConfig, options: StartOption
       stopping ??= (async () => {
         clearInterval(pruner);
         await closeGracefully(server, graceMs, options.logger);
+        await deps.accessLog.writer.close(); // the access log's last entries, before the database closes
         await deps.close();
         await simulator?.close();
       })();

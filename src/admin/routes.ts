@@ -9,6 +9,8 @@ import { requireSessionCsrfToken } from '../http/csrf';
 import { AppError } from '../http/errors';
 import type { Views } from '../http/views';
 import type { SignInThrottle } from '../auth/sign-in-throttle';
+import { securityRoutes, type SecurityRoutesOptions } from './security-routes';
+import { accessLogRoutes, type AccessLogRoutesOptions } from './access-log-routes';
 
 /**
  * Admin pages: the dealers that subscribed to the app (from Fortellis), the app's users and the subscriptions
@@ -25,6 +27,9 @@ export interface AdminRoutesOptions {
   views: Views;
   /** Failed sign-ins lock an account for a while; admins see that and may lift it. */
   throttle: SignInThrottle;
+  /** The sign-in security page (MFA policy, resets) and the access log page (issue 16). */
+  security: Pick<SecurityRoutesOptions, 'mfa' | 'policy'>;
+  accessLog: Pick<AccessLogRoutesOptions, 'store' | 'retentionDays'>;
 }
 
 /** Fixed messages for `?done=`: the page never echoes text from the URL. */
@@ -67,6 +72,8 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
   };
 
   router.use('/admin', requireAdmin, form, requireSessionCsrfToken);
+  router.use(securityRoutes({ ...options.security, users: options.users, admin: options.admin, audit: options.audit, views: options.views }));
+  router.use(accessLogRoutes({ ...options.accessLog, audit: options.audit, views: options.views }));
 
   /** The app's subscriptions, or the reason Fortellis could not say. */
   async function loadSubscriptions(): Promise<{ list: Subscription[]; problem?: string }> {

@@ -5,6 +5,12 @@ import type { Database } from '../db/schema';
 
 export type AuditAction =
   | 'user.create'
+  | 'mfa.enrol'
+  | 'mfa.remove'
+  | 'mfa.recovery-codes'
+  | 'mfa.reset'
+  | 'mfa.policy'
+  | 'access-log.export'
   | 'user.password-reset'
   | 'user.deactivate'
   | 'user.activate'

@@ -3,13 +3,16 @@ import { z } from 'zod';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { Views } from '../http/views';
-import { newCsrfToken, requireSessionCsrfToken, type LoginCsrf } from '../http/csrf';
+import { requireSessionCsrfToken, type LoginCsrf } from '../http/csrf';
 import type { PasswordHasher } from './password';
 import { authenticateForSession, type SessionGenerations } from './sign-in';
 import { normaliseUsername, type UsersRepository } from './users';
 import { isSignedIn } from './guards';
 import type { SignInThrottle } from './sign-in-throttle';
 import type { AppMetrics } from '../http/metrics';
+import { establishSession } from './establish-session';
+import type { MfaService } from './mfa/service';
+import { beginSecondStep } from './mfa/sign-in-routes';
 
 export interface AuthRoutesOptions {
   users: UsersRepository;
@@ -23,6 +26,8 @@ export interface AuthRoutesOptions {
   /** The session store: a new session is written under the generation read before the password check. */
   sessions: SessionGenerations;
   metrics: AppMetrics;
+  /** Second factors: whether a right password signs in, or leads to the second step. */
+  mfa: MfaService;
   /** Shown on the sign-in page in simulator mode only. */
   demoHint?: { username: string; password: string };
 }
@@ -86,18 +91,20 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     }
     const { user, generation } = signedIn;
     await options.throttle.succeeded(throttleKey, address);
+    const identity = { userId: user.id, username: user.username, role: user.role, subscriptionId: user.subscriptions[0]?.subscriptionId, generation };
+
+    // A user with a second factor (or whom the MFA policy requires to enrol one) is only half signed in now:
+    // see src/auth/mfa/sign-in-routes.ts. The session is theirs only once the second step is done.
+    const secondStep = await options.mfa.secondStepFor(user);
+    if (secondStep !== 'none') {
+      await beginSecondStep(req, identity, secondStep, options.clock.now());
+      options.loginCsrf.clear(res);
+      options.logger.info({ event: 'auth.sign-in.password-accepted', requestId: res.locals.requestId, userId: user.id, secondStep }, 'password accepted; second factor owed');
+      return res.redirect(303, secondStep === 'enrol' ? '/login/enrol' : '/login/second-factor');
+    }
     options.metrics.signIns.inc({ result: 'success' });
 
-    // A new session id at sign-in defeats session fixation (OWASP Session Management Cheat Sheet).
-    await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
-    req.session.userId = user.id;
-    req.session.username = user.username;
-    req.session.role = user.role;
-    req.session.subscriptionId = user.subscriptions[0]?.subscriptionId;
-    req.session.csrfToken = newCsrfToken();
-    req.session.signedInAt = options.clock.now();
-    if (generation !== undefined) req.session.generation = generation;
-    await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
+    await establishSession(req, identity, options.clock.now());
     options.loginCsrf.clear(res);
     options.logger.info({ event: 'auth.sign-in.succeeded', requestId: res.locals.requestId, userId: user.id }, 'signed in');
     res.redirect(303, '/dashboard');

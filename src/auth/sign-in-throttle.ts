@@ -46,9 +46,20 @@ export const memoryLimiter: LimiterFactory = (options) => new RateLimiterMemory(
 const USERNAME_PREFIX = 'signin-user';
 const ADDRESS_PREFIX = 'signin-ip';
 
-export function createSignInThrottle(limits: SignInLimits, makeLimiter: LimiterFactory = memoryLimiter): SignInThrottle {
-  const byUsername = makeLimiter({ keyPrefix: USERNAME_PREFIX, points: limits.maxFailuresPerUsername, duration: limits.windowSeconds, blockDuration: limits.windowSeconds });
-  const byAddress = makeLimiter({ keyPrefix: ADDRESS_PREFIX, points: limits.maxFailuresPerAddress, duration: limits.windowSeconds, blockDuration: limits.windowSeconds });
+/** The key prefixes of the second-factor throttle: its counts are apart from the passwords'. */
+export const SECOND_FACTOR_PREFIXES = { username: 'mfa-user', address: 'mfa-ip' } as const;
+
+/**
+ * @param prefixes the limiters' key prefixes: the defaults for passwords, SECOND_FACTOR_PREFIXES for second
+ *   factors (the same limits and the same reserve-before-check order, counted apart).
+ */
+export function createSignInThrottle(
+  limits: SignInLimits,
+  makeLimiter: LimiterFactory = memoryLimiter,
+  prefixes: { username: string; address: string } = { username: USERNAME_PREFIX, address: ADDRESS_PREFIX },
+): SignInThrottle {
+  const byUsername = makeLimiter({ keyPrefix: prefixes.username, points: limits.maxFailuresPerUsername, duration: limits.windowSeconds, blockDuration: limits.windowSeconds });
+  const byAddress = makeLimiter({ keyPrefix: prefixes.address, points: limits.maxFailuresPerAddress, duration: limits.windowSeconds, blockDuration: limits.windowSeconds });
 
   /** consume() rejects with a RateLimiterRes once the key is over its limit: that is an answer, not an error. */
   const take = async (limiter: RateLimiterAbstract, key: string): Promise<RateLimiterRes | 'taken'> => {

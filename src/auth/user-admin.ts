@@ -92,6 +92,18 @@ export class UserAdministration {
     return this.changeAndEndSessions(username, () => this.users.setActive(username, false));
   }
 
+  /**
+   * Removes the user's second factors and recovery codes (a lost phone or key) and ends their sessions, so a
+   * session made with the old factors, or a half-finished second step, does not outlive the reset.
+   */
+  async resetSecondFactors(username: string, factors: { removeAll(userId: string): Promise<number> }): Promise<boolean> {
+    const user = await this.users.findByUsername(username);
+    if (!user) return false;
+    await factors.removeAll(user.id);
+    await this.sessions.destroyUserSessions(user.id);
+    return true;
+  }
+
   private async changeAndEndSessions(username: string, change: () => Promise<boolean>): Promise<boolean> {
     const user = await this.users.findByUsername(username);
     if (!user || !(await change())) return false;

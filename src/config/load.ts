@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { envSchema, type Env } from './schema';
 import { allowedHostNames, parseAllowedHosts } from '../http/host-check';
 import { parseAllowedPaths, type PathRule } from '../fortellis/path-policy';
+import { parseEncryptionKeys, SIMULATOR_MFA_KEY } from '../auth/mfa/secret-box';
 import { SIMULATOR_API_PATH, SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET, SIMULATOR_ISSUER_PATH } from '../simulator/constants';
 
 const MIN_SECRET_BYTES = 32;
@@ -58,6 +59,9 @@ export interface AppConfig {
   http: { headersTimeoutMs: number; requestTimeoutMs: number };
   implicit: { redirectUri: string };
   signInLimits: { maxFailuresPerUsername: number; maxFailuresPerAddress: number; windowSeconds: number };
+  /** TOTP secret keys (the first seals); absent: no TOTP (outside simulator mode without MFA_ENCRYPTION_KEY). */
+  mfa: { encryptionKeys: Buffer[] | undefined };
+  accessLog: { retentionMs: number; flushIntervalMs: number; batchSize: number; bufferLimit: number };
   metricsBearerToken?: string;
   trustProxy: boolean | number | string;
   logLevel: Env['LOG_LEVEL'];
@@ -161,6 +165,17 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
     }
   }
 
+  // TOTP secrets are kept encrypted with this key (src/auth/mfa/secret-box.ts). Without it, outside simulator
+  // mode, TOTP is off (passkeys and recovery codes still work): better than a key the app makes up.
+  let mfaEncryptionKeys: Buffer[] | undefined;
+  if (env.MFA_ENCRYPTION_KEY) {
+    try {
+      mfaEncryptionKeys = parseEncryptionKeys(env.MFA_ENCRYPTION_KEY);
+    } catch (error) {
+      problems.push(`MFA_ENCRYPTION_KEY ${(error as Error).message}`);
+    }
+  } else if (simulatorEnabled) mfaEncryptionKeys = [SIMULATOR_MFA_KEY];
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
@@ -217,6 +232,13 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
       windowSeconds: env.LOGIN_THROTTLE_WINDOW_SECONDS,
     },
     metricsBearerToken: env.METRICS_BEARER_TOKEN,
+    mfa: { encryptionKeys: mfaEncryptionKeys },
+    accessLog: {
+      retentionMs: env.ACCESS_LOG_RETENTION_DAYS * 24 * 60 * 60_000,
+      flushIntervalMs: env.ACCESS_LOG_FLUSH_INTERVAL_MS,
+      batchSize: env.ACCESS_LOG_BATCH_SIZE,
+      bufferLimit: env.ACCESS_LOG_BUFFER_LIMIT,
+    },
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL,
   };

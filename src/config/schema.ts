@@ -93,6 +93,12 @@ export const envSchema = z.object({
   LOGIN_MAX_FAILURES_PER_USERNAME: positiveInt('attempts').default(5),
   LOGIN_MAX_FAILURES_PER_ADDRESS: positiveInt('attempts').default(50),
   LOGIN_THROTTLE_WINDOW_SECONDS: positiveInt('seconds').default(15 * 60),
+  // Multi-factor sign-in and the access log (issue 16).
+  MFA_ENCRYPTION_KEY: z.string().optional(),
+  ACCESS_LOG_RETENTION_DAYS: positiveInt('days').default(365),
+  ACCESS_LOG_FLUSH_INTERVAL_MS: positiveInt('milliseconds').default(1000),
+  ACCESS_LOG_BATCH_SIZE: positiveInt('entries').default(200),
+  ACCESS_LOG_BUFFER_LIMIT: positiveInt('entries').default(20000),
   METRICS_BEARER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TRUST_PROXY: z.string().default('false'),
   COOKIE_SECURE: z.enum(['auto', 'true', 'false'], { error: 'must be auto, true or false' }).default('auto'),

@@ -91,6 +91,70 @@ migrations['003_session_generations'] = {
   },
 };
 
+// Multi-factor sign-in (issue 16): second factors, single-use recovery codes, app-wide settings (the MFA
+// policy), and the access log of proxied calls (FTC Safeguards Rule, 16 CFR 314.4(c)(5) and (c)(8)).
+migrations['004_mfa_settings_access_log'] = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('mfa_factors')
+      .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+      .addColumn('user_id', 'varchar(36)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+      .addColumn('label', 'varchar(64)', (c) => c.notNull())
+      // TOTP: the secret, encrypted (AES-256-GCM, src/auth/mfa/secret-box.ts); null for a passkey.
+      .addColumn('secret', 'text')
+      // TOTP: the last time step accepted, so a code cannot be used twice (replay).
+      .addColumn('last_time_step', 'bigint')
+      // Passkey: the credential id (base64url), its COSE public key (base64url), signature counter, transports.
+      .addColumn('credential_id', 'varchar(1024)', (c) => c.unique())
+      .addColumn('public_key', 'text')
+      .addColumn('sign_count', 'bigint')
+      .addColumn('transports', 'varchar(255)')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_used_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('mfa_factors_user').on('mfa_factors').column('user_id').execute();
+
+    await db.schema
+      .createTable('mfa_recovery_codes')
+      .addColumn('user_id', 'varchar(36)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('code_hash', 'varchar(64)', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('mfa_recovery_codes_pk', ['user_id', 'code_hash'])
+      .execute();
+
+    await db.schema
+      .createTable('settings')
+      .addColumn('name', 'varchar(64)', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('access_log')
+      .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('user_id', 'varchar(36)')
+      .addColumn('username', 'varchar(254)')
+      .addColumn('subscription_id', 'varchar(128)')
+      .addColumn('method', 'varchar(16)', (c) => c.notNull())
+      .addColumn('path', 'varchar(2048)', (c) => c.notNull())
+      .addColumn('status', 'integer', (c) => c.notNull())
+      .addColumn('request_id', 'varchar(128)')
+      .addColumn('duration_ms', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('access_log_at').on('access_log').columns(['at', 'id']).execute();
+    await db.schema.createIndex('access_log_username').on('access_log').columns(['username', 'at']).execute();
+    await db.schema.createIndex('access_log_subscription').on('access_log').columns(['subscription_id', 'at']).execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropTable('access_log').execute();
+    await db.schema.dropTable('settings').execute();
+    await db.schema.dropTable('mfa_recovery_codes').execute();
+    await db.schema.dropTable('mfa_factors').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return migrations;

@@ -46,7 +46,55 @@ export interface AuditLogTable {
   detail: string | null;
 }
 
+export interface MfaFactorsTable {
+  id: string;
+  user_id: string;
+  kind: 'totp' | 'passkey';
+  label: string;
+  /** TOTP only: the secret, encrypted with MFA_ENCRYPTION_KEY (never stored or shown in the clear). */
+  secret: string | null;
+  last_time_step: number | string | null;
+  credential_id: string | null;
+  public_key: string | null;
+  sign_count: number | string | null;
+  transports: string | null;
+  created_at: number | string;
+  last_used_at: number | string | null;
+}
+
+export interface MfaRecoveryCodesTable {
+  user_id: string;
+  /** SHA-256 of the code (hex): codes are long random strings, so a fast hash is enough. */
+  code_hash: string;
+  created_at: number | string;
+}
+
+export interface SettingsTable {
+  name: string;
+  /** JSON. */
+  value: string;
+  updated_at: number | string;
+}
+
+export interface AccessLogTable {
+  id: string;
+  at: number | string;
+  user_id: string | null;
+  username: string | null;
+  subscription_id: string | null;
+  method: string;
+  /** The API path below /api/fortellis, without its query string. */
+  path: string;
+  status: number;
+  request_id: string | null;
+  duration_ms: number;
+}
+
 export interface Database {
+  mfa_factors: MfaFactorsTable;
+  mfa_recovery_codes: MfaRecoveryCodesTable;
+  settings: SettingsTable;
+  access_log: AccessLogTable;
   users: UsersTable;
   user_subscriptions: UserSubscriptionsTable;
   sessions: SessionsTable;

@@ -15,6 +15,8 @@ import { writeProblem, type FaultLog } from './error-handler';
 import { hostRefusal } from './host-check';
 import { overloaded, type InFlightCap } from './in-flight-cap';
 import type { AppMetrics } from './metrics';
+import { accessEntry, callActor, NO_ACTOR, type CallActor } from '../access-log/record-proxied-calls';
+import type { AccessLogWriter } from '../access-log/writer';
 import { finishRequest, withoutQuery } from './request-context';
 
 /**
@@ -52,9 +54,18 @@ export interface ApiProxyRouteOptions {
   logger: Logger;
   faults: FaultLog;
   activity: RecentActivity;
+  /** One entry per call, signed in or not (FTC Safeguards Rule; src/access-log/). */
+  accessLog: Pick<AccessLogWriter, 'record'>;
 }
 
 const ROUTE_LABEL = '/api/fortellis/*';
+
+/** What the call's log line and access-log entry need, filled in as the call goes. */
+interface Finished {
+  userId: string | undefined;
+  upstreamStatus: number | undefined;
+  actor: CallActor;
+}
 /** Verified session cookies remembered (about 150 bytes each). */
 const VERIFIED_COOKIES = 10_000;
 
@@ -138,12 +149,16 @@ export function apiProxyRoute(options: ApiProxyRouteOptions): RequestHandler {
     return { sid, data };
   }
 
-  async function handle(req: Request, res: Response, requestId: string, finished: { userId?: string; upstreamStatus?: number }): Promise<AppError | undefined> {
+  async function handle(req: Request, res: Response, requestId: string, finished: Finished): Promise<AppError | undefined> {
     const refused = hostRefusal(hosts, req.hostname) ?? crossSiteRefusal(req.method, req.headers, publicOrigin);
     if (refused) return refused;
     const session = await loadSession(req);
-    if (!session || typeof session.data.userId !== 'string') return notSignedIn();
+    if (!session || typeof session.data.userId !== 'string') {
+      if (session) finished.actor = callActor(session.data);
+      return notSignedIn();
+    }
     finished.userId = session.data.userId;
+    finished.actor = callActor(session.data);
     if (isUnsafe(req.method) && !tokensMatch(session.data.csrfToken, req.headers['x-csrf-token'])) {
       return csrfRejected('The request lacks a valid CSRF token. Reload the page and try again.');
     }
@@ -168,15 +183,18 @@ export function apiProxyRoute(options: ApiProxyRouteOptions): RequestHandler {
   return (req, res, next) => {
     if (!isProxyUrl(req.url)) return next();
     const started = performance.now();
+    const at = clock.now();
     const requestId = randomUUID();
     res.locals.requestId = requestId;
     res.setHeader('Request-Id', requestId);
     options.metrics.inFlight.inc();
-    const finished: { userId?: string; upstreamStatus?: number } = {};
+    const finished: Finished = { userId: undefined, upstreamStatus: undefined, actor: NO_ACTOR };
     const path = withoutQuery(req.url);
-    res.once('close', () =>
-      finishRequest(options, res, { requestId, route: ROUTE_LABEL, method: req.method, path, userId: finished.userId, upstreamStatus: finished.upstreamStatus, started }),
-    );
+    res.once('close', () => {
+      finishRequest(options, res, { requestId, route: ROUTE_LABEL, method: req.method, path, userId: finished.userId, upstreamStatus: finished.upstreamStatus, started });
+      const apiPath = path.length === API_PROXY_PREFIX.length ? '/' : path.slice(API_PROXY_PREFIX.length);
+      options.accessLog.record(accessEntry({ at, actor: finished.actor, method: req.method, path: apiPath, status: res.statusCode, requestId, durationMs: performance.now() - started }));
+    });
     for (const [name, value] of headers) res.setHeader(name, value);
     if (!options.inFlight.enter(res)) return answer(req, res, overloaded(), requestId);
     handle(req, res, requestId, finished).then(

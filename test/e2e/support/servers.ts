@@ -27,13 +27,14 @@ export interface E2eServers {
  * URL as redirect URI. The app's port is bound first, because that URL must be known before the simulator
  * starts and the app's config must know the simulator's URL.
  */
-export async function startE2eServers(): Promise<E2eServers> {
+export async function startE2eServers(options: { hostName?: string } = {}): Promise<E2eServers> {
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
   });
-  const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // WebAuthn refuses an IP address as relying-party id: passkey tests open the app as `localhost`.
+  const appUrl = `http://${options.hostName ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
 
   const sim = await startSimulator({
     port: 0,
