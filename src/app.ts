@@ -126,6 +126,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(
     authRoutes({
       users: deps.users,
+      audit: deps.audit,
       passwords: deps.passwords,
       views,
       clock,

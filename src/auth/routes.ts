@@ -8,8 +8,10 @@ import type { PasswordHasher } from './password';
 import { authenticate } from './sign-in';
 import { normaliseUsername, type UsersRepository } from './users';
 import { isSignedIn } from './guards';
+import { safeReturnPath, SIGN_IN_REASONS } from './return-to';
 import type { SignInThrottle } from './sign-in-throttle';
 import type { AppMetrics } from '../http/metrics';
+import type { AuditLog } from './audit-log';
 
 export interface AuthRoutesOptions {
   users: UsersRepository;
@@ -21,6 +23,8 @@ export interface AuthRoutesOptions {
   cookie: { name: string; secure: boolean };
   throttle: SignInThrottle;
   metrics: AppMetrics;
+  /** Sign-ins are recorded: success, failure, and the failure that locks the account. */
+  audit: AuditLog;
   /** Shown on the sign-in page in simulator mode only. */
   demoHint?: { username: string; password: string };
 }
@@ -31,21 +35,27 @@ const loginSchema = z.object({
   password: z.string().min(1).max(1024),
 });
 
+/** A failed sign-in's typed username is kept this long in the audit log (usernames are at most 64). */
+const MAX_AUDITED_USERNAME = 64;
+
 /** The app's own sign-in and sign-out. */
 export function authRoutes(options: AuthRoutesOptions): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
 
-  // After sign-in the user always lands on /dashboard: no `next`/`returnTo` parameter is read, so the
-  // sign-in page cannot be turned into an open redirect.
+  // After sign-in the user lands on /dashboard, or on the page named by `returnTo` when safeReturnPath
+  // accepts it (a same-origin path only), so the sign-in page cannot be turned into an open redirect.
   function renderLogin(res: Response, status: number, error?: string, username = '') {
     res.status(status);
+    const req = res.req;
     options.views.render(res, 'login', {
       title: 'Sign in',
       csrfToken: options.loginCsrf.issue(res),
       error,
       username,
       demoHint: options.demoHint,
+      returnTo: safeReturnPath(req.method === 'POST' ? (req.body as Record<string, unknown> | undefined)?.returnTo : req.query.returnTo),
+      notice: req.method === 'GET' ? SIGN_IN_REASONS[String(req.query.reason)] : undefined,
     });
   }
 
@@ -80,6 +90,13 @@ export function authRoutes(options: AuthRoutesOptions): Router {
       // The reserved attempt stays counted: that is the failure.
       options.metrics.signIns.inc({ result: 'failure' });
       options.logger.info({ event: 'auth.sign-in.failed', requestId: res.locals.requestId }, 'sign-in failed');
+      // The typed name (cut to the column) is what was tried; never the password. Only the failure that
+      // uses up the last attempt is recorded as a lockout, so a locked account's refused tries add no rows.
+      const tried = throttleKey.slice(0, MAX_AUDITED_USERNAME);
+      const claimed = { id: null, username: tried };
+      await options.audit.record(claimed, 'auth.sign-in.failed', tried);
+      const lockedForSeconds = await options.throttle.lockedFor(throttleKey);
+      if (lockedForSeconds > 0) await options.audit.record(claimed, 'auth.sign-in.locked', tried, { lockedForSeconds });
       return renderLogin(res, 401, 'Wrong username or password.', username.slice(0, 254));
     }
     await options.throttle.succeeded(throttleKey, address);
@@ -96,7 +113,8 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
     options.loginCsrf.clear(res);
     options.logger.info({ event: 'auth.sign-in.succeeded', requestId: res.locals.requestId, userId: user.id }, 'signed in');
-    res.redirect(303, '/dashboard');
+    await options.audit.record({ id: user.id, username: user.username }, 'auth.sign-in.succeeded', user.username);
+    res.redirect(303, safeReturnPath((req.body as Record<string, unknown>).returnTo) ?? '/dashboard');
   });
 
   router.post('/logout', form, (req, res, next) => {
