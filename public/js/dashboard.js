@@ -175,6 +175,7 @@
   /** Empties the answer area, so nothing of an earlier call can be taken for this one's. */
   function clearResult() {
     result.hidden = true;
+    $('api-status-text').textContent = '';
     window.clearInterval(timers.retry);
     $('api-problem').hidden = true;
     $('api-retry-row').hidden = true;
@@ -294,7 +295,8 @@
       return;
     }
     var statusElement = $('api-status');
-    statusElement.textContent = statusLine(response);
+    statusElement.textContent = String(response.status);
+    $('api-status-text').textContent = response.statusText || '';
     statusElement.dataset.outcome = response.ok ? 'ok' : 'error';
     $('api-duration').textContent = durationMs.toFixed(0) + ' ms';
     $('api-request-id').textContent = response.headers.get('Request-Id') || '(none)';
