@@ -1,9 +1,9 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { DEMO_ADMIN } from '../../src/auth/demo-users';
 import { axeViolations } from './support/accessibility';
-import { launchChromium, screenshot, watchPage, type PageWatch } from './support/browser';
+import { screenshot, watchPage, type PageWatch } from './support/browser';
 import { overflowsHorizontally, sendConsoleCall, signInThroughTheForm } from './support/pages';
-import { startE2eServers, type E2eServers } from './support/servers';
+import { useServersAndBrowser } from './support/servers';
 
 /**
  * Every page, at a desktop and a phone width, through axe-core (0 violations of any impact), with a
@@ -47,18 +47,7 @@ const SIGNED_IN: Visit[] = [
 ];
 
 describe('accessibility of every page, desktop and phone', () => {
-  let servers: E2eServers;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    servers = await startE2eServers();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await servers?.close();
-  });
+  const e2e = useServersAndBrowser();
 
   describe.each(VIEWPORTS)('at $name width', ({ name: viewport, size }) => {
     let context: BrowserContext;
@@ -66,7 +55,7 @@ describe('accessibility of every page, desktop and phone', () => {
     let watch: PageWatch;
 
     beforeAll(async () => {
-      context = await browser.newContext({ viewport: size });
+      context = await e2e.browser.newContext({ viewport: size });
       page = await context.newPage();
       watch = watchPage(page);
     });
@@ -78,7 +67,7 @@ describe('accessibility of every page, desktop and phone', () => {
     async function check(visits: Visit[]): Promise<Record<string, string[]>> {
       const found: Record<string, string[]> = {};
       for (const visit of visits) {
-        if (visit.path) await page.goto(`${servers.appUrl}${visit.path}`);
+        if (visit.path) await page.goto(`${e2e.servers.appUrl}${visit.path}`);
         if (visit.act) await visit.act(page);
         const violations = await axeViolations(page);
         if (await overflowsHorizontally(page)) violations.push('the page is wider than the window');
@@ -93,14 +82,14 @@ describe('accessibility of every page, desktop and phone', () => {
     });
 
     it('finds nothing on the dashboard and the admin pages', async () => {
-      await signInThroughTheForm(page, servers.appUrl, DEMO_ADMIN.username, DEMO_ADMIN.password);
+      await signInThroughTheForm(page, e2e.servers.appUrl, DEMO_ADMIN.username, DEMO_ADMIN.password);
       expect(await check(SIGNED_IN)).toEqual({});
       // The 404 page is a page the test asked for.
       expect(watch.problems).toEqual([]);
     });
 
     it('shows a focus ring with at least 3:1 contrast against the page', async () => {
-      await page.goto(`${servers.appUrl}/dashboard`);
+      await page.goto(`${e2e.servers.appUrl}/dashboard`);
       await page.keyboard.press('Tab');
       await page.keyboard.press('Tab');
       const ring = await page.evaluate<{ style: string; width: string; colour: string }>(

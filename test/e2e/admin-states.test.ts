@@ -1,9 +1,9 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { DEMO_ADMIN } from '../../src/auth/demo-users';
 import { expectAccessible } from './support/accessibility';
-import { launchChromium, screenshot, watchPage, type PageWatch } from './support/browser';
+import { screenshot, unexpectedProblems, watchPage, type PageWatch } from './support/browser';
 import { overflowsHorizontally, signInThroughTheForm } from './support/pages';
-import { startE2eServers, type E2eServers } from './support/servers';
+import { useServersAndBrowser } from './support/servers';
 
 const PHONE = { width: 390, height: 844 };
 
@@ -14,33 +14,21 @@ const PHONE = { width: 390, height: 844 };
  * pages, and the users table on a phone.
  */
 describe('the admin pages, state by state', () => {
-  let servers: E2eServers;
-  let browser: Browser;
+  const e2e = useServersAndBrowser();
   let context: BrowserContext;
   let page: Page;
   let watch: PageWatch;
 
-  beforeAll(async () => {
-    servers = await startE2eServers();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await servers?.close();
-  });
-
   async function openAsAdmin(viewport = { width: 1280, height: 900 }): Promise<void> {
-    context = await browser.newContext({ viewport });
+    context = await e2e.browser.newContext({ viewport });
     page = await context.newPage();
     watch = watchPage(page);
-    await signInThroughTheForm(page, servers.appUrl, DEMO_ADMIN.username, DEMO_ADMIN.password);
+    await signInThroughTheForm(page, e2e.servers.appUrl, DEMO_ADMIN.username, DEMO_ADMIN.password);
   }
 
   afterEach(async () => {
-    servers.sim.simulator.clearFaults();
-    // Refusals (4xx) and Fortellis outages (5xx) are answers these tests ask for.
-    expect(watch.problems.filter((p) => !/the server responded with a status of (4|5)\d\d/.test(p))).toEqual([]);
+    e2e.servers.sim.simulator.clearFaults();
+    expect(unexpectedProblems(watch)).toEqual([]);
     await context.close();
   });
 
@@ -48,8 +36,8 @@ describe('the admin pages, state by state', () => {
 
   it('tells the truth while Fortellis cannot list subscriptions, and again once it can', async () => {
     await openAsAdmin();
-    servers.sim.simulator.addFault({ target: 'api', status: 503, pathPrefix: '/v1/solution/subscriptions' });
-    await page.goto(`${servers.appUrl}/admin/subscriptions`);
+    e2e.servers.sim.simulator.addFault({ target: 'api', status: 503, pathPrefix: '/v1/solution/subscriptions' });
+    await page.goto(`${e2e.servers.appUrl}/admin/subscriptions`);
     await Promise.all([page.waitForURL(/\/admin\/subscriptions$/), page.getByRole('button', { name: 'Reload from Fortellis' }).click()]);
     expect(await page.locator('#admin-notice').count()).toBe(0);
     await expect(text('#subscriptions-problem')).resolves.toMatch(/^Fortellis could not list the subscriptions/);
@@ -66,7 +54,7 @@ describe('the admin pages, state by state', () => {
     await screenshot(page, '41-admin-users-fortellis-down');
     await expectAccessible(page, 'admin users: Fortellis down');
 
-    servers.sim.simulator.clearFaults();
+    e2e.servers.sim.simulator.clearFaults();
     await page.getByRole('link', { name: 'Subscriptions' }).click();
     await Promise.all([page.waitForURL(/done=refreshed/), page.getByRole('button', { name: 'Reload from Fortellis' }).click()]);
     await expect(text('#admin-notice')).resolves.toBe('Subscriptions reloaded from Fortellis.');
@@ -75,7 +63,7 @@ describe('the admin pages, state by state', () => {
 
   it('keeps what was typed after a refusal, says what is wrong beside the field, then creates the user', async () => {
     await openAsAdmin();
-    await page.goto(`${servers.appUrl}/admin/users`);
+    await page.goto(`${e2e.servers.appUrl}/admin/users`);
     await page.locator('#new-username').fill('Victim');
     await page.locator('#new-password').fill('short');
     await page.locator('#new-role').selectOption('admin');
@@ -98,7 +86,7 @@ describe('the admin pages, state by state', () => {
 
   it('asks before a dangerous action: the first click only opens a red confirmation', async () => {
     await openAsAdmin();
-    await page.goto(`${servers.appUrl}/admin/users`);
+    await page.goto(`${e2e.servers.appUrl}/admin/users`);
     const row = page.locator('tr[data-username="victim"]');
     const deactivate = row.locator('summary', { hasText: 'Deactivate' });
     // It looks dangerous: red text and a red border, not plain text.
@@ -106,12 +94,12 @@ describe('the admin pages, state by state', () => {
     const colour = await deactivate.evaluate((el) => (globalThis as any).getComputedStyle(el).color as string);
     expect(colour).toBe('rgb(164, 22, 26)');
     await deactivate.click();
-    expect((await servers.deps.users.findByUsername('victim'))!.active).toBe(true);
+    expect((await e2e.servers.deps.users.findByUsername('victim'))!.active).toBe(true);
     await expect(row.locator('details[open] .confirm-panel').textContent()).resolves.toContain('victim is signed out everywhere now');
     await screenshot(page, '43-admin-confirm-deactivate');
     await expectAccessible(page, 'admin users: a confirmation open');
     await Promise.all([page.waitForURL(/done=deactivated/), row.getByRole('button', { name: 'Deactivate victim' }).click()]);
-    expect((await servers.deps.users.findByUsername('victim'))!.active).toBe(false);
+    expect((await e2e.servers.deps.users.findByUsername('victim'))!.active).toBe(false);
 
     // The same two steps for a password reset and an unlink.
     const victim = page.locator('tr[data-username="victim"]');
@@ -120,18 +108,18 @@ describe('the admin pages, state by state', () => {
     await Promise.all([page.waitForURL(/done=password-reset/), victim.getByRole('button', { name: 'Reset password of victim' }).click()]);
     const demo = page.locator('tr[data-username="demo"]');
     await demo.locator('summary', { hasText: 'Unlink' }).first().click();
-    expect((await servers.deps.users.findByUsername('demo'))!.subscriptions).toHaveLength(1);
+    expect((await e2e.servers.deps.users.findByUsername('demo'))!.subscriptions).toHaveLength(1);
     await Promise.all([page.waitForURL(/done=unlinked/), demo.getByRole('button', { name: 'Unlink test from demo' }).click()]);
-    expect((await servers.deps.users.findByUsername('demo'))!.subscriptions).toHaveLength(0);
-    await servers.deps.users.link('demo', 'test', 'Test Dealer (Fortellis sample data)');
+    expect((await e2e.servers.deps.users.findByUsername('demo'))!.subscriptions).toHaveLength(0);
+    await e2e.servers.deps.users.link('demo', 'test', 'Test Dealer (Fortellis sample data)');
   });
 
   it('lifts a sign-in lockout in two steps, and the audit log shows the sign-ins and the unlock', async () => {
-    await servers.deps.users.create({ username: 'locked-out', passwordHash: await servers.deps.passwords.hash('locked-out-password'), subscriptionId: 'test' });
-    const guesser = await browser.newContext();
+    await e2e.servers.deps.users.create({ username: 'locked-out', passwordHash: await e2e.servers.deps.passwords.hash('locked-out-password'), subscriptionId: 'test' });
+    const guesser = await e2e.browser.newContext();
     const guess = await guesser.newPage();
-    for (let i = 0; i < servers.config.signInLimits.maxFailuresPerUsername; i += 1) {
-      await guess.goto(`${servers.appUrl}/login`);
+    for (let i = 0; i < e2e.servers.config.signInLimits.maxFailuresPerUsername; i += 1) {
+      await guess.goto(`${e2e.servers.appUrl}/login`);
       await guess.getByLabel('Username').fill('locked-out');
       await guess.getByLabel('Password').fill(`wrong-guess-${i}`);
       await Promise.all([guess.waitForLoadState(), guess.getByRole('button', { name: 'Sign in' }).click()]);
@@ -140,7 +128,7 @@ describe('the admin pages, state by state', () => {
     await guesser.close();
 
     await openAsAdmin();
-    await page.goto(`${servers.appUrl}/admin/users`);
+    await page.goto(`${e2e.servers.appUrl}/admin/users`);
     const row = page.locator('tr[data-username="locked-out"]');
     await expect(row.textContent()).resolves.toMatch(/sign-in locked \(\d+ min\)/);
     await row.locator('summary', { hasText: 'Unlock sign-in' }).click();
@@ -163,9 +151,9 @@ describe('the admin pages, state by state', () => {
   });
 
   it('pages through a long audit log', async () => {
-    for (let i = 0; i < 55; i += 1) await servers.deps.audit.record({ id: null, username: 'cli:e2e' }, 'user.activate', `paged-${i}`);
+    for (let i = 0; i < 55; i += 1) await e2e.servers.deps.audit.record({ id: null, username: 'cli:e2e' }, 'user.activate', `paged-${i}`);
     await openAsAdmin();
-    await page.goto(`${servers.appUrl}/admin/audit?user=cli%3Ae2e`);
+    await page.goto(`${e2e.servers.appUrl}/admin/audit?user=cli%3Ae2e`);
     await expect(page.locator('#audit-table tbody tr').count()).resolves.toBe(50);
     await Promise.all([page.waitForURL(/page=2/), page.getByRole('link', { name: 'Older →' }).click()]);
     await expect(page.locator('#audit-table tbody tr').count()).resolves.toBe(5);
@@ -175,13 +163,13 @@ describe('the admin pages, state by state', () => {
 
   it('fits the users table on a phone: actions on screen, ids on few lines, scrolling regions reachable by keyboard', async () => {
     await openAsAdmin(PHONE);
-    await page.goto(`${servers.appUrl}/admin/users`);
+    await page.goto(`${e2e.servers.appUrl}/admin/users`);
     expect(await overflowsHorizontally(page)).toBe(false);
     const row = page.locator('tr[data-username="demo"]');
     const action = await row.locator('summary', { hasText: 'Deactivate' }).boundingBox();
     expect(action!.x + action!.width).toBeLessThanOrEqual(PHONE.width);
     // A Subscription-Id (a UUID on real Fortellis) takes at most two lines.
-    await servers.deps.users.link('demo', '5b7c2e1a-9d3f-4c6b-8a2e-1f0d9c8b7a65', 'Sunrise Motors');
+    await e2e.servers.deps.users.link('demo', '5b7c2e1a-9d3f-4c6b-8a2e-1f0d9c8b7a65', 'Sunrise Motors');
     await page.reload();
     const id = page.locator('tr[data-username="demo"] code.id', { hasText: '5b7c2e1a' });
     const lines = await id.evaluate((el: any) => Math.round(el.getBoundingClientRect().height / parseFloat((globalThis as any).getComputedStyle(el).lineHeight)) as number);
@@ -191,6 +179,6 @@ describe('the admin pages, state by state', () => {
     expect(await region.getAttribute('role')).toBe('region');
     await screenshot(page, '45-admin-users-phone');
     await expectAccessible(page, 'admin users: phone');
-    await servers.deps.users.unlink('demo', '5b7c2e1a-9d3f-4c6b-8a2e-1f0d9c8b7a65');
+    await e2e.servers.deps.users.unlink('demo', '5b7c2e1a-9d3f-4c6b-8a2e-1f0d9c8b7a65');
   });
 });

@@ -1,9 +1,9 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { SIMULATOR_SUBSCRIPTIONS } from '../../src/simulator';
 import { expectAccessible } from './support/accessibility';
-import { launchChromium, screenshot, watchPage, type PageWatch } from './support/browser';
+import { screenshot, unexpectedProblems, watchPage, type PageWatch } from './support/browser';
 import { sendConsoleCall, signInThroughTheForm } from './support/pages';
-import { startE2eServers, type E2eServers } from './support/servers';
+import { useServersAndBrowser } from './support/servers';
 
 /**
  * The API console and the session in every state a person meets: a slow call (elapsed time, cancel), a
@@ -12,8 +12,7 @@ import { startE2eServers, type E2eServers } from './support/servers';
  * timeout. Each state is checked with axe-core and photographed.
  */
 describe('the API console and the session, state by state', () => {
-  let servers: E2eServers;
-  let browser: Browser;
+  const e2e = useServersAndBrowser();
   let context: BrowserContext;
   let page: Page;
   let watch: PageWatch;
@@ -21,35 +20,26 @@ describe('the API console and the session, state by state', () => {
   let proxiedCalls = 0;
 
   beforeAll(async () => {
-    servers = await startE2eServers();
     // A second store, so the store switcher is on the page.
-    await servers.deps.users.link('demo', SIMULATOR_SUBSCRIPTIONS.sunrise, 'Sunrise Motors');
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await servers?.close();
+    await e2e.servers.deps.users.link('demo', SIMULATOR_SUBSCRIPTIONS.sunrise, 'Sunrise Motors');
   });
 
   async function openSignedIn(): Promise<void> {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: servers.appUrl });
+    context = await e2e.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: e2e.servers.appUrl });
     page = await context.newPage();
     watch = watchPage(page);
     page.on('request', (request) => {
       if (new URL(request.url()).pathname.startsWith('/api/fortellis/')) proxiedCalls += 1;
     });
-    await signInThroughTheForm(page, servers.appUrl);
+    await signInThroughTheForm(page, e2e.servers.appUrl);
   }
 
   beforeEach(openSignedIn);
 
   afterEach(async () => {
-    servers.sim.simulator.clearFaults();
-    // Error answers are what these tests ask for; anything else on the console (a CSP refusal, an
-    // exception) is a fault of the page.
-    expect(watch.problems.filter((p) => !/the server responded with a status of (4|5)\d\d/.test(p))).toEqual([]);
+    e2e.servers.sim.simulator.clearFaults();
+    expect(unexpectedProblems(watch)).toEqual([]);
     await context.close();
   });
 
@@ -57,7 +47,7 @@ describe('the API console and the session, state by state', () => {
 
   it('shows a slow call running, with the time so far, and clears the previous answer', async () => {
     expect((await sendConsoleCall(page)).status).toBe('200');
-    servers.sim.simulator.addFault({ target: 'api', delayMs: 2500, count: 1, pathPrefix: '/service/v3/appointments' });
+    e2e.servers.sim.simulator.addFault({ target: 'api', delayMs: 2500, count: 1, pathPrefix: '/service/v3/appointments' });
     await page.locator('#api-send').click();
     await page.locator('#api-progress').waitFor({ state: 'visible' });
     // The old answer is gone at once: nothing on screen belongs to an earlier call.
@@ -74,7 +64,7 @@ describe('the API console and the session, state by state', () => {
   });
 
   it('cancels a slow call, says it did, and lets the next one go', async () => {
-    servers.sim.simulator.addFault({ target: 'api', delayMs: 30_000, count: 1, pathPrefix: '/service/v3/appointments' });
+    e2e.servers.sim.simulator.addFault({ target: 'api', delayMs: 30_000, count: 1, pathPrefix: '/service/v3/appointments' });
     await page.locator('#api-send').click();
     await page.locator('#api-progress').waitFor({ state: 'visible' });
     await page.locator('#api-cancel').click();
@@ -89,7 +79,7 @@ describe('the API console and the session, state by state', () => {
   });
 
   it('explains a Fortellis problem: title, words, who must act, the code, and the JSON underneath', async () => {
-    servers.sim.simulator.addFault({ target: 'api', status: 503, code: 'TARGET-SYSTEM-UNREACHABLE', count: 1 });
+    e2e.servers.sim.simulator.addFault({ target: 'api', status: 503, code: 'TARGET-SYSTEM-UNREACHABLE', count: 1 });
     const answer = await sendConsoleCall(page);
     expect(answer.status).toBe('503');
     await expect(text('#api-problem-title')).resolves.toBe('Fortellis answered TARGET-SYSTEM-UNREACHABLE');
@@ -108,9 +98,9 @@ describe('the API console and the session, state by state', () => {
   });
 
   it('says this app answered (no party) for the app’s own problems', async () => {
-    await servers.deps.users.create({ username: 'no-dealer', passwordHash: await servers.deps.passwords.hash('no-dealer-password') });
+    await e2e.servers.deps.users.create({ username: 'no-dealer', passwordHash: await e2e.servers.deps.passwords.hash('no-dealer-password') });
     await context.clearCookies();
-    await signInThroughTheForm(page, servers.appUrl, 'no-dealer', 'no-dealer-password');
+    await signInThroughTheForm(page, e2e.servers.appUrl, 'no-dealer', 'no-dealer-password');
     const answer = await sendConsoleCall(page);
     expect(answer.status).toBe('403');
     await expect(text('#api-problem-title')).resolves.toBe('No dealer selected');
@@ -120,14 +110,14 @@ describe('the API console and the session, state by state', () => {
 
   it('honours Retry-After: the retry button waits, then sends the call again', async () => {
     // Fortellis' identity server is down while the app needs a new token: the app says when to retry.
-    servers.sim.simulator.expireTokens();
-    servers.sim.simulator.addFault({ target: 'token', status: 503 });
+    e2e.servers.sim.simulator.expireTokens();
+    e2e.servers.sim.simulator.addFault({ target: 'token', status: 503 });
     const failed = await sendConsoleCall(page);
     expect(Number(failed.status)).toBeGreaterThanOrEqual(500);
     await page.locator('#api-retry-row').waitFor({ state: 'visible' });
     await expect(text('#api-retry-text')).resolves.toMatch(/The server asked to wait \d+ s before trying again/);
     await screenshot(page, '33-console-retry-after');
-    servers.sim.simulator.clearFaults();
+    e2e.servers.sim.simulator.clearFaults();
     // Waiting for a real deadline is unavoidable here (the server's Retry-After); poll for it, capped.
     await page.locator('#api-retry:enabled').waitFor({ timeout: 30_000 });
     const answered = page.waitForResponse((r) => new URL(r.url()).pathname.startsWith('/api/fortellis/'));
@@ -200,7 +190,7 @@ describe('the API console and the session, state by state', () => {
 
   it('says so when the session ends under the open page, and signs in again back to it', async () => {
     const other = await context.newPage();
-    await other.goto(`${servers.appUrl}/dashboard`);
+    await other.goto(`${e2e.servers.appUrl}/dashboard`);
     await Promise.all([other.waitForURL(/\/login/), other.getByRole('button', { name: /Sign out/ }).click()]);
     await other.close();
 
@@ -224,7 +214,7 @@ describe('the API console and the session, state by state', () => {
 
   it('explains a store switch after the session ended, instead of a bare sign-in page', async () => {
     const other = await context.newPage();
-    await other.goto(`${servers.appUrl}/dashboard`);
+    await other.goto(`${e2e.servers.appUrl}/dashboard`);
     await Promise.all([other.waitForURL(/\/login/), other.getByRole('button', { name: /Sign out/ }).click()]);
     await other.close();
 
@@ -236,14 +226,14 @@ describe('the API console and the session, state by state', () => {
 
   it('warns before the idle timeout, and "Stay signed in" renews the session', async () => {
     await context.close();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context = await e2e.browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     watch = watchPage(page);
     // The page's own clock: its timers run forward on request, as if the user had stepped away.
     await page.clock.install();
     const me = page.waitForResponse((r) => r.url().endsWith('/api/me'));
-    await signInThroughTheForm(page, servers.appUrl);
-    const idleMs = servers.config.session.idleTimeoutMs;
+    await signInThroughTheForm(page, e2e.servers.appUrl);
+    const idleMs = e2e.servers.config.session.idleTimeoutMs;
     await me;
     await page.clock.fastForward(idleMs - 60_000);
     await page.locator('#session-expiring').waitFor({ state: 'visible' });
@@ -260,7 +250,7 @@ describe('the API console and the session, state by state', () => {
   async function signInAgain(): Promise<void> {
     await page.getByLabel('Username').fill('demo');
     await page.getByLabel('Password').fill('demo-password');
-    await Promise.all([page.waitForURL(`${servers.appUrl}/dashboard`), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await Promise.all([page.waitForURL(`${e2e.servers.appUrl}/dashboard`), page.getByRole('button', { name: 'Sign in' }).click()]);
     await expect(text('#me-username')).resolves.toBe('demo');
   }
 });
