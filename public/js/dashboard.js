@@ -113,7 +113,7 @@
     }, Math.max(0, remainingMs - lead));
     // At the end, ask the server rather than assume: another tab may have kept the session alive.
     timers.expiry = window.setTimeout(function () {
-      loadMe().catch(function () {});
+      refreshSession().catch(function () {});
     }, Math.max(0, remainingMs + 1500));
   }
 
@@ -121,14 +121,23 @@
   var session = loadMe();
   session.catch(function () {});
 
+  /** Asks /api/me again; on success the page uses the answer, on failure it keeps the one it had. */
+  function refreshSession() {
+    return loadMe().then(function (me) {
+      session = Promise.resolve(me);
+      return me;
+    });
+  }
+
   $('session-extend').addEventListener('click', function () {
     // Any request renews the idle timeout; /api/me also says until when.
-    session = loadMe();
-    session.then(
+    refreshSession().then(
       function () {
         announce('Your session was extended.');
       },
-      function () {},
+      function () {
+        if (!ended) $('session-expiring-text').textContent = 'The app did not answer: your session could not be extended. Try again in a moment.';
+      },
     );
   });
 
@@ -392,11 +401,9 @@
         if (!ended) send.disabled = false;
         // Focus was on Cancel, which has just been hidden: back to Send, not to the top of the page.
         if (document.activeElement === document.body || document.activeElement === $('api-cancel')) send.focus();
-        // The call renewed the session's idle timeout: learn the new end (and a fresh CSRF token if any).
-        if (!ended) {
-          session = loadMe();
-          session.catch(function () {});
-        }
+        // The call renewed the session's idle timeout: learn the new end. A failed look-up keeps what the
+        // page knew (its CSRF token still holds); a 401 has said the session ended.
+        if (!ended) refreshSession();
       });
   }
 
