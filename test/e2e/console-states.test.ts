@@ -44,6 +44,8 @@ describe('the API console and the session, state by state', () => {
   });
 
   const text = (selector: string) => page.locator(selector).textContent();
+  /** Waits until the live region says exactly `sentence` (it speaks a moment after the change). */
+  const announced = (sentence: string) => page.locator('#api-announce').filter({ hasText: new RegExp(`^${sentence.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }).waitFor({ state: 'attached' });
 
   it('shows a slow call running, with the time so far, and clears the previous answer', async () => {
     expect((await sendConsoleCall(page)).status).toBe('200');
@@ -55,7 +57,7 @@ describe('the API console and the session, state by state', () => {
     await expect(text('#api-progress-text')).resolves.toBe('Calling GET /service/v3/appointments/…');
     await page.locator('#api-elapsed').filter({ hasNotText: /^0\.[0-4] s$/ }).waitFor();
     expect(await page.locator('#api-send').isDisabled()).toBe(true);
-    await expect(text('#api-announce')).resolves.toBe('Calling GET /service/v3/appointments/.');
+    await announced('Calling GET /service/v3/appointments/.');
     await screenshot(page, '30-console-waiting');
     await expectAccessible(page, 'console: a call running');
     await page.locator('#api-result').waitFor({ state: 'visible' });
@@ -90,8 +92,7 @@ describe('the API console and the session, state by state', () => {
     // Long lines wrap: the body never needs sideways scrolling.
     expect(await page.evaluate<boolean>('(() => { const o = document.getElementById("api-output"); return o.scrollWidth <= o.clientWidth; })()')).toBe(true);
     // The live region says a sentence, never the JSON body.
-    const announced = (await text('#api-announce')) ?? '';
-    expect(announced).toBe('Failed: 503 Service Unavailable, Fortellis answered TARGET-SYSTEM-UNREACHABLE, in ' + (await text('#api-duration'))!.replace(' ms', '') + ' ms.');
+    await announced(`Failed: 503 Service Unavailable, Fortellis answered TARGET-SYSTEM-UNREACHABLE, in ${(await text('#api-duration'))!.replace(' ms', '')} ms.`);
     expect(await page.locator('#api-result').getAttribute('aria-live')).toBeNull();
     await screenshot(page, '32-console-problem');
     await expectAccessible(page, 'console: a Fortellis problem');
@@ -201,7 +202,7 @@ describe('the API console and the session, state by state', () => {
     expect(await page.locator('#api-result').isVisible()).toBe(false);
     expect(await page.locator('.account').textContent()).not.toContain('Sign out');
     expect(await page.locator('#api-send').isDisabled()).toBe(true);
-    await expect(text('#api-announce')).resolves.toBe('Not sent: your session has ended. Sign in again to carry on.');
+    await announced('Not sent: your session has ended. Sign in again to carry on.');
     await screenshot(page, '37-dashboard-session-ended');
     await expectAccessible(page, 'dashboard: session ended');
 
