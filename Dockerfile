@@ -28,6 +28,8 @@ WORKDIR /app
 COPY --from=production-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+# So that `npm start` / `npm run user` work in the image too: without src/ the build check does nothing.
+COPY scripts ./scripts
 COPY views ./views
 COPY public ./public
 RUN mkdir -p /app/data && chown node:node /app/data
