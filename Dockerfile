@@ -6,7 +6,10 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+# npm ci runs the `prepare` script (scripts/build-if-stale.js), which skips the build while src/ is absent;
+# the explicit build below compiles once the sources are in.
 COPY package.json package-lock.json ./
+COPY scripts ./scripts
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -16,6 +19,7 @@ FROM node:24-bookworm-slim AS production-deps
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+COPY scripts ./scripts
 RUN npm ci --omit=dev && npm cache clean --force
 
 FROM node:24-bookworm-slim AS runtime
@@ -24,6 +28,8 @@ WORKDIR /app
 COPY --from=production-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+# So that `npm start` / `npm run user` work in the image too: without src/ the build check does nothing.
+COPY scripts ./scripts
 COPY views ./views
 COPY public ./public
 RUN mkdir -p /app/data && chown node:node /app/data

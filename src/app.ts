@@ -163,6 +163,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(
     authRoutes({
       users: deps.users,
+      audit: deps.audit,
       passwords: deps.passwords,
       views,
       clock,
@@ -180,7 +181,7 @@ export function createApp(deps: AppDependencies): Express {
       demoHint: config.simulator.enabled ? { username: 'demo', password: 'demo-password' } : undefined,
     }),
   );
-  app.use(secondStepRoutes({ mfa: deps.mfa, views, clock, logger, metrics: deps.metrics }));
+  app.use(secondStepRoutes({ mfa: deps.mfa, views, clock, logger, metrics: deps.metrics, audit: deps.audit }));
   app.use(enrolRoutes({ mfa: deps.mfa, audit: deps.audit, clock, logger }));
   app.use(pageRoutes({ views, subscriptions: deps.subscriptions, users: deps.users, audit: deps.audit, logger }));
   app.use(implicitRoutes({ views, clock, config }));

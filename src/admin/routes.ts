@@ -1,7 +1,8 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import type { AuditLog, Actor } from '../auth/audit-log';
+import { AUDIT_ACTIONS, isAuditAction, type AuditLog, type Actor, type AuditQuery } from '../auth/audit-log';
 import { isSignedIn } from '../auth/guards';
+import { signInAgainUrl } from '../auth/return-to';
 import { passwordSchema, roleSchema, subscriptionIdSchema, usernameSchema, UserExistsError, type UsersRepository } from '../auth/users';
 import { UserAdministration, UserInputError } from '../auth/user-admin';
 import type { Subscription, SubscriptionsClient } from '../fortellis/subscriptions';
@@ -53,8 +54,79 @@ const createSchema = z.object({
 const passwordFormSchema = z.object({ password: passwordSchema });
 const linkSchema = z.object({ subscriptionId: subscriptionIdSchema });
 
+/** What the create-user form shows after a refusal: the typed values (never the password) and a problem per field. */
+interface CreateFormState {
+  values: Record<string, string>;
+  problems: Record<string, string>;
+}
+
+/** Each field's first problem, in a sentence a person can act on. */
+function fieldProblems(error: z.ZodError): Record<string, string> {
+  const problems: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const field = String(issue.path[0] ?? 'form');
+    if (problems[field]) continue;
+    const label = FIELD_LABELS[field] ?? 'This field';
+    problems[field] = issue.code === 'invalid_type' ? `${label} is missing.` : `${label} ${issue.message}.`;
+  }
+  return problems;
+}
+
+const FIELD_LABELS: Record<string, string> = { username: 'Username', password: 'Password', role: 'Role', subscriptionId: 'Dealer subscription' };
+
 function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${String(issue.path[0] ?? 'form')} ${issue.message}`).join('; ');
+}
+
+const AUDIT_PAGE_SIZE = 50;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The audit page's filters from its query string. Anything that does not parse is named in `problems` and
+ * left out of the query (the page still shows, unfiltered by it), never a 500.
+ */
+export function readAuditFilters(query: Record<string, unknown>): {
+  query: AuditQuery;
+  form: Record<string, string>;
+  problems: string[];
+  pageIndex: number;
+} {
+  const text = (name: string) => (typeof query[name] === 'string' ? (query[name] as string).trim().slice(0, 254) : '');
+  const problems: string[] = [];
+  const form: Record<string, string> = {};
+  const result: AuditQuery = {};
+  const action = text('action');
+  if (action) {
+    if (isAuditAction(action)) {
+      result.action = action;
+      form.action = action;
+    } else problems.push('That action is not one the log records: choose one from the list.');
+  }
+  const user = text('user');
+  if (user) {
+    result.user = user;
+    form.user = user;
+  }
+  const day = (name: 'from' | 'to', label: string) => {
+    const value = text(name);
+    if (!value) return undefined;
+    const ms = DAY.test(value) ? Date.parse(`${value}T00:00:00Z`) : NaN;
+    if (Number.isNaN(ms)) {
+      problems.push(`The ${label} date must be a day written as YYYY-MM-DD.`);
+      return undefined;
+    }
+    form[name] = value;
+    return ms;
+  };
+  const from = day('from', '“from”');
+  const to = day('to', '“to”');
+  if (from !== undefined) result.from = from;
+  // "To" names a whole day: entries up to the end of it.
+  if (to !== undefined) result.to = to + 24 * 60 * 60 * 1000;
+  const page = Number(text('page') || '1');
+  const pageIndex = Number.isInteger(page) && page >= 1 && page <= 10_000 ? page - 1 : 0;
+  result.page = pageIndex;
+  return { query: result, form, problems, pageIndex };
 }
 
 const forbidden = () => new AppError({ status: 403, code: 'admins-only', title: 'Administrators only', detail: 'This page is for the app’s administrators.' });
@@ -64,7 +136,7 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
   const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
 
   const requireAdmin: RequestHandler = async (req, res, next) => {
-    if (!isSignedIn(req)) return res.redirect(303, '/login');
+    if (!isSignedIn(req)) return res.redirect(303, signInAgainUrl(req));
     const user = await options.users.findById(req.session.userId!);
     if (!user || !user.active || user.role !== 'admin') return next(forbidden());
     res.locals.actor = { id: user.id, username: user.username } satisfies Actor;
@@ -84,7 +156,7 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
     }
   }
 
-  async function renderUsers(req: Request, res: Response, status = 200, error?: string): Promise<void> {
+  async function renderUsers(req: Request, res: Response, status = 200, error?: string, createForm?: CreateFormState): Promise<void> {
     const [users, subscriptions] = await Promise.all([options.users.list(), loadSubscriptions()]);
     const lockedFor = await Promise.all(users.map((user) => options.throttle.lockedFor(user.username)));
     const byId = new Map(subscriptions.list.map((s) => [s.subscriptionId, s]));
@@ -101,7 +173,8 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
       subscriptions: subscriptions.list,
       subscriptionsProblem: subscriptions.problem,
       notice: DONE_MESSAGES[String(req.query.done)],
-      error,
+      error: createForm ? undefined : error,
+      create: createForm ?? { values: {}, problems: {} },
       me: res.locals.actor.username,
     });
   }
@@ -154,31 +227,65 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
       section: 'subscriptions',
       subscriptions: subscriptions.list.map((s) => ({ ...s, users: linkedUsers(s.subscriptionId) })),
       problem: subscriptions.problem,
-      notice: DONE_MESSAGES[String(req.query.done)],
+      // A success notice from before (the URL) is not repeated over a failure now.
+      notice: subscriptions.problem ? undefined : DONE_MESSAGES[String(req.query.done)],
     });
   });
 
-  router.post('/admin/subscriptions/refresh', (_req, res) => {
+  // "Reloaded" only when Fortellis answered: the page never shows a success above the error that denies it.
+  router.post('/admin/subscriptions/refresh', async (_req, res) => {
     options.subscriptions.refresh();
-    res.redirect(303, '/admin/subscriptions?done=refreshed');
+    const reloaded = await loadSubscriptions();
+    res.redirect(303, reloaded.problem ? '/admin/subscriptions' : '/admin/subscriptions?done=refreshed');
   });
 
-  router.get('/admin/audit', async (_req, res) => {
-    options.views.render(res, 'admin-audit', { title: 'Audit log', nav: 'admin', section: 'audit', entries: await options.audit.latest(200) });
+  router.get('/admin/audit', async (req, res) => {
+    const filters = readAuditFilters(req.query);
+    const page = await options.audit.query({ ...filters.query, pageSize: AUDIT_PAGE_SIZE });
+    // Links to the neighbouring pages keep the filters (as typed, re-encoded by URLSearchParams).
+    const pageLink = (n: number) => `/admin/audit?${new URLSearchParams({ ...filters.form, ...(n > 0 ? { page: String(n + 1) } : {}) }).toString()}`;
+    options.views.render(res, 'admin-audit', {
+      title: 'Audit log',
+      nav: 'admin',
+      section: 'audit',
+      entries: page.entries,
+      actions: AUDIT_ACTIONS,
+      form: filters.form,
+      problems: filters.problems,
+      pageNumber: filters.pageIndex + 1,
+      newerLink: filters.pageIndex > 0 ? pageLink(filters.pageIndex - 1) : undefined,
+      olderLink: page.hasMore ? pageLink(filters.pageIndex + 1) : undefined,
+    });
   });
 
-  router.post(
-    '/admin/users',
-    change(async (req, res) => {
-      const parsed = createSchema.safeParse(req.body);
-      if (!parsed.success) throw new UserInputError([describeIssues(parsed.error)]);
-      const { subscriptionId, ...input } = parsed.data;
-      const subscription = subscriptionId ? await checkLinkable(subscriptionId) : undefined;
+  // A refused form comes back as it was typed (but the password, which is never sent back to a page), each
+  // problem said in words beside its field.
+  router.post('/admin/users', async (req, res) => {
+    const body = req.body as Record<string, unknown>;
+    const typed = (name: string) => (typeof body[name] === 'string' ? (body[name] as string).slice(0, 254) : '');
+    const values = { username: typed('username'), role: typed('role'), subscriptionId: typed('subscriptionId') };
+    const refuse = (status: number, problems: Record<string, string>) =>
+      renderUsers(req, res, status, Object.values(problems).join(' '), { values, problems });
+    const parsed = createSchema.safeParse(body);
+    if (!parsed.success) return refuse(400, fieldProblems(parsed.error));
+    const { subscriptionId, ...input } = parsed.data;
+    let subscription: Subscription | undefined;
+    try {
+      subscription = subscriptionId ? await checkLinkable(subscriptionId) : undefined;
+    } catch (error) {
+      if (error instanceof AppError && error.detail) return refuse(error.status, { subscriptionId: error.detail });
+      throw error;
+    }
+    try {
       const user = await options.admin.add({ ...input, subscriptionId: subscription?.subscriptionId, orgName: subscription?.orgName });
       await options.audit.record(actor(res), 'user.create', user.username, { role: user.role, subscriptionId: subscription?.subscriptionId ?? null });
-      return 'created';
-    }),
-  );
+    } catch (error) {
+      if (error instanceof UserExistsError) return refuse(409, { username: `${error.message}: choose another username.` });
+      if (error instanceof UserInputError) return refuse(400, { form: error.message });
+      throw error;
+    }
+    res.redirect(303, '/admin/users?done=created');
+  });
 
   router.post(
     '/admin/users/:username/password',

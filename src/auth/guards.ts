@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { Clock } from '../lib/clock';
 import { notSignedIn } from '../http/errors';
+import { signInAgainUrl } from './return-to';
 
 export interface SessionTimeouts {
   idleTimeoutMs: number;
@@ -34,8 +35,8 @@ export const requireUserForApi: RequestHandler = (req, _res, next) => {
   next(isSignedIn(req) ? undefined : notSignedIn());
 };
 
-/** Pages: off to the sign-in page when nobody is signed in. */
+/** Pages: off to the sign-in page when nobody is signed in, saying why and with the way back. */
 export const requireUserForPage: RequestHandler = (req, res, next) => {
   if (isSignedIn(req)) return next();
-  res.redirect(303, '/login');
+  res.redirect(303, signInAgainUrl(req));
 };

@@ -8,11 +8,13 @@ import type { PasswordHasher } from './password';
 import { authenticateForSession, type SessionGenerations } from './sign-in';
 import { normaliseUsername, type UsersRepository } from './users';
 import { isSignedIn } from './guards';
+import { safeReturnPath, SIGN_IN_REASONS } from './return-to';
 import type { SignInThrottle } from './sign-in-throttle';
 import type { AppMetrics } from '../http/metrics';
 import { establishSession } from './establish-session';
 import type { MfaService } from './mfa/service';
 import { beginSecondStep } from './mfa/sign-in-routes';
+import type { AuditLog } from './audit-log';
 
 export interface AuthRoutesOptions {
   users: UsersRepository;
@@ -28,6 +30,8 @@ export interface AuthRoutesOptions {
   metrics: AppMetrics;
   /** Second factors: whether a right password signs in, or leads to the second step. */
   mfa: MfaService;
+  /** Sign-ins are recorded: success, failure, and the failure that locks the account. */
+  audit: AuditLog;
   /** Shown on the sign-in page in simulator mode only. */
   demoHint?: { username: string; password: string };
 }
@@ -38,21 +42,27 @@ const loginSchema = z.object({
   password: z.string().min(1).max(1024),
 });
 
+/** A failed sign-in's typed username is kept this long in the audit log (usernames are at most 64). */
+const MAX_AUDITED_USERNAME = 64;
+
 /** The app's own sign-in and sign-out. */
 export function authRoutes(options: AuthRoutesOptions): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
 
-  // After sign-in the user always lands on /dashboard: no `next`/`returnTo` parameter is read, so the
-  // sign-in page cannot be turned into an open redirect.
+  // After sign-in the user lands on /dashboard, or on the page named by `returnTo` when safeReturnPath
+  // accepts it (a same-origin path only), so the sign-in page cannot be turned into an open redirect.
   function renderLogin(res: Response, status: number, error?: string, username = '') {
     res.status(status);
+    const req = res.req;
     options.views.render(res, 'login', {
       title: 'Sign in',
       csrfToken: options.loginCsrf.issue(res),
       error,
       username,
       demoHint: options.demoHint,
+      returnTo: safeReturnPath(req.method === 'POST' ? (req.body as Record<string, unknown> | undefined)?.returnTo : req.query.returnTo),
+      notice: req.method === 'GET' ? SIGN_IN_REASONS[String(req.query.reason)] : undefined,
     });
   }
 
@@ -87,6 +97,13 @@ export function authRoutes(options: AuthRoutesOptions): Router {
       // The reserved attempt stays counted: that is the failure.
       options.metrics.signIns.inc({ result: 'failure' });
       options.logger.info({ event: 'auth.sign-in.failed', requestId: res.locals.requestId }, 'sign-in failed');
+      // The typed name (cut to the column) is what was tried; never the password. Only the failure that
+      // uses up the last attempt is recorded as a lockout, so a locked account's refused tries add no rows.
+      const tried = throttleKey.slice(0, MAX_AUDITED_USERNAME);
+      const claimed = { id: null, username: tried };
+      await options.audit.record(claimed, 'auth.sign-in.failed', tried);
+      const lockedForSeconds = await options.throttle.lockedFor(throttleKey);
+      if (lockedForSeconds > 0) await options.audit.record(claimed, 'auth.sign-in.locked', tried, { lockedForSeconds });
       return renderLogin(res, 401, 'Wrong username or password.', username.slice(0, 254));
     }
     const { user, generation } = signedIn;
@@ -97,7 +114,7 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     // see src/auth/mfa/sign-in-routes.ts. The session is theirs only once the second step is done.
     const secondStep = await options.mfa.secondStepFor(user);
     if (secondStep !== 'none') {
-      await beginSecondStep(req, identity, secondStep, options.clock.now());
+      await beginSecondStep(req, identity, secondStep, options.clock.now(), safeReturnPath((req.body as Record<string, unknown>).returnTo));
       options.loginCsrf.clear(res);
       options.logger.info({ event: 'auth.sign-in.password-accepted', requestId: res.locals.requestId, userId: user.id, secondStep }, 'password accepted; second factor owed');
       return res.redirect(303, secondStep === 'enrol' ? '/login/enrol' : '/login/second-factor');
@@ -107,7 +124,8 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     await establishSession(req, identity, options.clock.now());
     options.loginCsrf.clear(res);
     options.logger.info({ event: 'auth.sign-in.succeeded', requestId: res.locals.requestId, userId: user.id }, 'signed in');
-    res.redirect(303, '/dashboard');
+    await options.audit.record({ id: user.id, username: user.username }, 'auth.sign-in.succeeded', user.username);
+    res.redirect(303, safeReturnPath((req.body as Record<string, unknown>).returnTo) ?? '/dashboard');
   });
 
   router.post('/logout', form, (req, res, next) => {

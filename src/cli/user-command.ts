@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { envSchema } from '../config/schema';
 import { openDatabase } from '../db/database';
 import { createPasswordHasher, type PasswordHasher } from '../auth/password';
@@ -8,6 +9,7 @@ import { destroyRedisUserSessions } from '../session/redis-store';
 import { closeRedis, connectRedis } from '../lib/redis';
 import { systemClock } from '../lib/clock';
 import { unlockInRedis } from '../auth/sign-in-throttle';
+import { AuditLog, cliActor, type AuditAction } from '../auth/audit-log';
 
 export const USAGE = `Manage the app's users.
 
@@ -44,6 +46,8 @@ export interface CommandOptions {
   env: NodeJS.ProcessEnv;
   /** Tests pass a cheaper hasher. */
   passwords?: PasswordHasher;
+  /** The operating-system account running the command (default: the process' own); the audit log's actor is `cli:<it>`. */
+  osUsername?: string;
 }
 
 /**
@@ -91,11 +95,15 @@ async function run(argv: string[], io: CommandIo, options: CommandOptions): Prom
     const repository = new UsersRepository(database.db, systemClock);
     const users = new UserAdministration(repository, options.passwords ?? createPasswordHasher(), sessions);
     const [first, second] = args as [string, string];
-    const report = (done: boolean, success: string) => {
+    // Changes made here land in the same audit log as the admin pages' (on /admin/audit), by `cli:<os user>`.
+    const audit = new AuditLog(database.db, systemClock);
+    const actor = cliActor(options.osUsername ?? os.userInfo().username);
+    const report = async (done: boolean, success: string, action?: AuditAction, detail?: Record<string, unknown>) => {
       if (!done) {
         io.err(`No user named "${first}".`);
         return 1;
       }
+      if (action) await audit.record(actor, action, first, detail);
       io.out(success);
       return 0;
     };
@@ -103,6 +111,7 @@ async function run(argv: string[], io: CommandIo, options: CommandOptions): Prom
     switch (command) {
       case 'add': {
         const user = await users.add({ username: first, subscriptionId: second, password: await io.readPassword(fromStdin), role: admin ? 'admin' : 'user' });
+        await audit.record(actor, 'user.create', user.username, { role: user.role, subscriptionId: second });
         io.out(`Added ${user.role === 'admin' ? 'administrator ' : ''}${user.username} (Subscription-Id ${second}).`);
         return 0;
       }
@@ -116,15 +125,15 @@ async function run(argv: string[], io: CommandIo, options: CommandOptions): Prom
         return 0;
       }
       case 'remove':
-        return report(await users.remove(first), `Removed ${first} and ended their sessions.`);
+        return await report(await users.remove(first), `Removed ${first} and ended their sessions.`, 'user.remove');
       case 'link':
-        return report(await users.link(first, second, null), `${first} may now act for Subscription-Id ${second}.`);
+        return await report(await users.link(first, second, null), `${first} may now act for Subscription-Id ${second}.`, 'user.link-subscription', { subscriptionId: second });
       case 'unlink':
-        return report(await users.unlink(first, second), `${first} no longer acts for Subscription-Id ${second}; their sessions ended.`);
+        return await report(await users.unlink(first, second), `${first} no longer acts for Subscription-Id ${second}; their sessions ended.`, 'user.unlink-subscription', { subscriptionId: second });
       case 'set-subscription':
-        return report(await users.setSubscription(first, second), `${first} now uses Subscription-Id ${second}.`);
+        return await report(await users.setSubscription(first, second), `${first} now uses Subscription-Id ${second}.`, 'user.set-subscription', { subscriptionId: second });
       case 'set-password':
-        return report(await users.setPassword(first, await io.readPassword(fromStdin)), `Password of ${first} changed.`);
+        return await report(await users.setPassword(first, await io.readPassword(fromStdin)), `Password of ${first} changed.`, 'user.password-reset');
       case 'unlock': {
         if (!redis) {
           // Without Redis every app instance counts failed sign-ins in its own memory, out of this process' reach.
@@ -133,12 +142,12 @@ async function run(argv: string[], io: CommandIo, options: CommandOptions): Prom
         }
         const user = await repository.findByUsername(first);
         if (user) await unlockInRedis(redis, env.REDIS_KEY_PREFIX, user.username);
-        return report(Boolean(user), `Sign-in of ${first} unlocked: they may try again now.`);
+        return await report(Boolean(user), `Sign-in of ${first} unlocked: they may try again now.`, 'user.unlock');
       }
       case 'deactivate':
-        return report(await users.setActive(first, false), `${first} is deactivated and signed out.`);
+        return await report(await users.setActive(first, false), `${first} is deactivated and signed out.`, 'user.deactivate');
       default:
-        return report(await users.setActive(first, true), `${first} may sign in again.`);
+        return await report(await users.setActive(first, true), `${first} may sign in again.`, 'user.activate');
     }
   } finally {
     if (redis) await closeRedis(redis);

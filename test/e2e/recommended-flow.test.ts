@@ -98,7 +98,7 @@ describe('the recommended flow in a real browser', () => {
     await page.locator('#api-path').fill('/service/v3/appointments/');
     await page.locator('#api-body').fill('{not json');
     await page.locator('#api-send').click();
-    await expect(page.locator('#api-hint').textContent()).resolves.toContain('not valid JSON');
+    await expect(page.locator('#api-body-error').textContent()).resolves.toContain('not valid JSON');
   });
 
   it('leaves no token in cookies, web storage, the page or any answer after those calls', async () => {
@@ -131,7 +131,7 @@ describe('the recommended flow in a real browser', () => {
     const status = await page.evaluate(async () => (await fetch('/api/me')).status);
     expect(status).toBe(401);
     await page.goto(`${servers.appUrl}/dashboard`);
-    expect(page.url()).toBe(`${servers.appUrl}/login`);
+    expect(page.url()).toBe(`${servers.appUrl}/login?reason=sign-in-first&returnTo=%2Fdashboard`);
     const cookies = await context.cookies(servers.appUrl);
     expect(cookies.find((cookie) => cookie.name === servers.config.session.cookieName)).toBeUndefined();
   });

@@ -28,10 +28,10 @@ export interface PasswordStep {
 }
 
 /** Gives the right password and follows to the second step; fails when no second step was asked for. */
-export async function passwordStep(t: TestApp, username = 'demo', password = 'demo-password'): Promise<PasswordStep> {
+export async function passwordStep(t: TestApp, username = 'demo', password = 'demo-password', extraFields: Record<string, string> = {}): Promise<PasswordStep> {
   const agent = request.agent(t.app);
   const form = await agent.get('/login').expect(200);
-  const login = await agent.post('/login').type('form').send({ username, password, _csrf: extractFormCsrf(form.text) });
+  const login = await agent.post('/login').type('form').send({ ...extraFields, username, password, _csrf: extractFormCsrf(form.text) });
   if (login.status !== 303 || !String(login.headers.location).startsWith('/login/')) throw new Error(`expected a second step, got ${login.status} to ${login.headers.location}`);
   const page = await agent.get(login.headers.location as string).expect(200);
   return { agent, location: login.headers.location as string, cookie: sessionCookie(login.headers['set-cookie'], t.config.session.cookieName), csrf: extractFormCsrf(page.text) };

@@ -22,6 +22,8 @@ export interface PendingSignIn {
   passwordAt: number;
   /** The policy requires a factor and the user has none: the second step is enrolling one. */
   mustEnrol: boolean;
+  /** Where the sign-in goes once done: a same-origin path checked by safeReturnPath (return-to.ts). */
+  returnTo?: string;
 }
 
 declare module 'express-session' {

@@ -9,6 +9,8 @@ import { AppError } from '../../http/errors';
 import { establishSession, regenerateSession, saveSession, type SessionIdentity } from '../establish-session';
 import type { MfaService, SecondStep } from './service';
 import { PENDING_SIGN_IN_TTL_MS, type PendingSignIn } from './session-state';
+import type { AuditLog } from '../audit-log';
+import { safeReturnPath } from '../return-to';
 import './session-state';
 
 /**
@@ -25,12 +27,20 @@ export interface SecondStepRoutesOptions {
   clock: Clock;
   logger: Logger;
   metrics: AppMetrics;
+  /** A sign-in finished here is recorded like one finished by the password alone. */
+  audit: AuditLog;
 }
 
 /** Makes the session half signed in (a new session id already: the password step is a privilege change too). */
-export async function beginSecondStep(req: Request, identity: SessionIdentity, step: Exclude<SecondStep, 'none'>, now: number): Promise<void> {
+export async function beginSecondStep(
+  req: Request,
+  identity: SessionIdentity,
+  step: Exclude<SecondStep, 'none'>,
+  now: number,
+  returnTo: string | undefined,
+): Promise<void> {
   await regenerateSession(req);
-  req.session.mfaPending = { ...identity, passwordAt: now, mustEnrol: step === 'enrol' };
+  req.session.mfaPending = { ...identity, passwordAt: now, mustEnrol: step === 'enrol', ...(returnTo ? { returnTo } : {}) };
   req.session.csrfToken = newCsrfToken();
   await saveSession(req);
 }
@@ -93,11 +103,14 @@ export function secondStepRoutes(options: SecondStepRoutesOptions): Router {
     });
   }
 
-  async function finish(req: Request, res: Response, pending: PendingSignIn, factor: string): Promise<void> {
-    const { passwordAt: _passwordAt, mustEnrol: _mustEnrol, ...identity } = pending;
+  /** Signs the user in for good; resolves with where they go next (the page they came for, else the dashboard). */
+  async function finish(req: Request, res: Response, pending: PendingSignIn, factor: string): Promise<string> {
+    const { passwordAt: _passwordAt, mustEnrol: _mustEnrol, returnTo, ...identity } = pending;
     await establishSession(req, identity, clock.now());
     options.metrics.signIns.inc({ result: 'success' });
     logger.info({ event: 'auth.sign-in.succeeded', requestId: res.locals.requestId, userId: pending.userId, secondFactor: factor }, 'signed in');
+    await options.audit.record({ id: pending.userId, username: pending.username }, 'auth.sign-in.succeeded', pending.username, { secondFactor: factor });
+    return safeReturnPath(returnTo) ?? '/dashboard';
   }
 
   /** Reserves an attempt; false (and the 429 answered) when this user or address is over its limit. */
@@ -134,8 +147,7 @@ export function secondStepRoutes(options: SecondStepRoutesOptions): Router {
         return renderSecondFactor(req, res, 401, wrong);
       }
       await mfa.throttle.succeeded(pending.userId, req.ip ?? 'unknown');
-      await finish(req, res, pending, factor);
-      res.redirect(303, '/dashboard');
+      res.redirect(303, await finish(req, res, pending, factor));
     },
   ];
 
@@ -160,8 +172,7 @@ export function secondStepRoutes(options: SecondStepRoutesOptions): Router {
       throw secondFactorFailed();
     }
     await mfa.throttle.succeeded(pending.userId, req.ip ?? 'unknown');
-    await finish(req, res, pending, 'passkey');
-    res.json({ redirect: '/dashboard' });
+    res.json({ redirect: await finish(req, res, pending, 'passkey') });
   });
 
   router.get('/login/enrol', pendingPage(true), async (req, res) => {
@@ -180,8 +191,7 @@ export function secondStepRoutes(options: SecondStepRoutesOptions): Router {
   router.post('/login/enrol/continue', pendingPage(true), form, requireSessionCsrfToken, async (req, res) => {
     const pending = pendingOf(res);
     if ((await mfa.list(pending.userId)).length === 0) return res.redirect(303, '/login/enrol');
-    await finish(req, res, pending, 'enrolled');
-    res.redirect(303, '/dashboard');
+    res.redirect(303, await finish(req, res, pending, 'enrolled'));
   });
 
   return router;

@@ -57,3 +57,11 @@ function isExpectedError(text: string): boolean {
 
 /** A JWT anywhere in a string: three base64url parts, the first one a JSON object (`eyJ`). */
 export const JWT_PATTERN = /eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/;
+
+/**
+ * The page's faults, leaving out the error answers a test asked for (4xx refusals, 5xx outages the
+ * simulator was told to cause): what remains (a CSP refusal, an uncaught exception) is a fault of the page.
+ */
+export function unexpectedProblems(watch: PageWatch): string[] {
+  return watch.problems.filter((problem) => !/the server responded with a status of (4|5)\d\d/.test(problem));
+}

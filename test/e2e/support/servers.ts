@@ -9,6 +9,8 @@ import { systemClock } from '../../../src/lib/clock';
 import { createLogger } from '../../../src/lib/logger';
 import { SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET, startSimulator, type RunningSimulator } from '../../../src/simulator';
 import { LogCapture } from '../../support/log-capture';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './browser';
 
 export interface E2eServers {
   /** The app's origin, as the browser opens it (also its PUBLIC_URL, so Origin checks pass). */
@@ -66,4 +68,23 @@ export async function startE2eServers(options: { hostName?: string } = {}): Prom
       await sim.close();
     },
   };
+}
+
+export interface E2eHarness {
+  readonly servers: E2eServers;
+  readonly browser: Browser;
+}
+
+/** Starts the app, its simulator and one Chromium for the whole test file, and stops them after it. */
+export function useServersAndBrowser(): E2eHarness {
+  const harness = {} as { servers: E2eServers; browser: Browser };
+  beforeAll(async () => {
+    harness.servers = await startE2eServers();
+    harness.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await harness.browser?.close();
+    await harness.servers?.close();
+  });
+  return harness;
 }

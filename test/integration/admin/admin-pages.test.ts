@@ -45,7 +45,7 @@ describe('admin pages', () => {
     });
 
     it('sends visitors who are not signed in to the sign-in page', async () => {
-      expect((await request(t.app).get('/admin/users').expect(303)).headers.location).toBe('/login');
+      expect((await request(t.app).get('/admin/users').expect(303)).headers.location).toBe('/login?reason=sign-in-first&returnTo=%2Fadmin%2Fusers');
     });
 
     it('refuses an admin change without the CSRF token', async () => {
@@ -83,9 +83,26 @@ describe('admin pages', () => {
     const duplicate = await post('/admin/users', { username: 'demo', password: 'whatever-password', role: 'user' }).expect(409);
     expect(duplicate.text).toContain('already exists');
     const bad = await post('/admin/users', { username: 'x', password: 'short', role: 'root' }).expect(400);
-    expect(bad.text).toMatch(/username must be at least 3 characters/);
-    expect(bad.text).toMatch(/password must be at least 8 characters/);
-    expect(bad.text).toMatch(/role must be admin or user/);
+    expect(bad.text).toMatch(/Username must be at least 3 characters/);
+    expect(bad.text).toMatch(/Password must be at least 8 characters/);
+    expect(bad.text).toMatch(/Role must be admin or user/);
+  });
+
+  it('gives the create form back as it was typed after a refusal, each problem beside its field, never the password', async () => {
+    const bad = await post('/admin/users', { username: 'Ok-Name', password: 'pw-7chr', role: 'admin', subscriptionId: 'test' }).expect(400);
+    expect(bad.text).toContain('id="new-username" name="username" required minlength="3" maxlength="64" autocomplete="off" value="Ok-Name"');
+    expect(bad.text).toMatch(/<option value="admin" selected>admin<\/option>/);
+    expect(bad.text).toMatch(/<option value="test" selected>/);
+    expect(bad.text).toContain('<p class="field-error" id="new-password-error">Password must be at least 8 characters.</p>');
+    expect(bad.text).toContain('id="new-password" name="password" type="password" required minlength="8" maxlength="1024" autocomplete="new-password" aria-invalid="true" aria-describedby="new-password-error"');
+    expect(bad.text).not.toContain('pw-7chr');
+    const taken = await post('/admin/users', { username: 'demo', password: 'long-enough-password', role: 'user' }).expect(409);
+    expect(taken.text).toContain('<p class="field-error" id="new-username-error">A user named &quot;demo&quot; already exists: choose another username.</p>');
+    expect(taken.text).toContain('value="demo"');
+    // Markup typed into a field comes back escaped, as text.
+    const markup = await post('/admin/users', { username: '"><script>x</script>', password: 'p', role: 'user' }).expect(400);
+    expect(markup.text).not.toContain('<script>x</script>');
+    expect(markup.text).toContain('value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"');
   });
 
   it('links a user to two dealers; an inactive or unknown subscription is refused with the reason', async () => {
@@ -168,12 +185,23 @@ describe('admin pages', () => {
     expect(t.sim.simulator.stats().apiRequests).toBe(before + 1);
   });
 
-  it('still shows the users page when Fortellis cannot list subscriptions', async () => {
-    await post('/admin/subscriptions/refresh', {}).expect(303);
+  it('still shows the users page when Fortellis cannot list subscriptions, and says what is unknown', async () => {
     t.sim.simulator.addFault({ target: 'api', status: 503, pathPrefix: '/v1/solution/subscriptions' });
     try {
+      // "Reloaded" only when Fortellis answered: never a green notice above the error that denies it.
+      const refreshed = await post('/admin/subscriptions/refresh', {}).expect(303);
+      expect(refreshed.headers.location).toBe('/admin/subscriptions');
+      const stale = await admin.agent.get('/admin/subscriptions?done=refreshed').expect(200);
+      expect(stale.text).not.toContain('Subscriptions reloaded');
+      expect(stale.text).toContain('Fortellis could not list the subscriptions');
+      expect(stale.text).toContain('Unknown until Fortellis answers.');
       const page = await admin.agent.get('/admin/users').expect(200);
       expect(page.text).toContain('Fortellis subscriptions are unavailable');
+      // The demo user's link is not "unknown to Fortellis": its status is unknown, and linking waits.
+      expect(page.text).toContain('status unknown: Fortellis unavailable');
+      expect(page.text).not.toContain('unknown to Fortellis');
+      expect(page.text).toContain('Not now: Fortellis cannot confirm a subscription.');
+      expect(page.text).not.toMatch(/<button type="submit" class="secondary">Link<\/button>/);
       const linking = await post('/admin/users/demo/subscriptions', { subscriptionId: sunrise }).expect(502);
       expect(linking.text).toContain('could not confirm the subscription');
     } finally {

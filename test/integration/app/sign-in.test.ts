@@ -163,7 +163,7 @@ describe('pages and /api/me', () => {
 
   it('sends visitors who are not signed in to the sign-in page', async () => {
     expect((await request(t.app).get('/').expect(303)).headers.location).toBe('/login');
-    expect((await request(t.app).get('/dashboard').expect(303)).headers.location).toBe('/login');
+    expect((await request(t.app).get('/dashboard').expect(303)).headers.location).toBe('/login?reason=sign-in-first&returnTo=%2Fdashboard');
   });
 
   it('sends signed-in users from / to the dashboard', async () => {

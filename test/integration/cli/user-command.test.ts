@@ -85,6 +85,31 @@ describe('npm run user', () => {
       await t.close();
     }
   });
+
+  it('records every change in the app’s audit log as cli:<os user>, shown on /admin/audit', async () => {
+    const asOps = (argv: string[]) => runUserCommand(argv, terminal('grace-password').io, { env, passwords, osUsername: 'ops-person' });
+    for (const argv of [['add', 'grace', 'test'], ['link', 'grace', 'other-sub'], ['unlink', 'grace', 'other-sub'], ['set-subscription', 'grace', 'third-sub'], ['set-password', 'grace'], ['deactivate', 'grace'], ['activate', 'grace'], ['remove', 'grace']]) {
+      expect(await asOps(argv)).toBe(0);
+    }
+    // A command that changes nothing records nothing.
+    expect(await asOps(['remove', 'nobody'])).toBe(1);
+
+    const t = await buildTestApp({ adjust: (config) => ({ ...config, databaseUrl: env.DATABASE_URL! }) });
+    try {
+      const entries = (await t.deps.audit.latest(50)).filter((e) => e.actorUsername === 'cli:ops-person');
+      expect(entries.map((e) => e.action).sort()).toEqual(
+        ['user.activate', 'user.create', 'user.deactivate', 'user.link-subscription', 'user.password-reset', 'user.remove', 'user.set-subscription', 'user.unlink-subscription'].sort(),
+      );
+      expect(entries.every((e) => e.target === 'grace' && e.actorId === null)).toBe(true);
+      expect(JSON.stringify(entries)).not.toContain('grace-password');
+      const admin = await t.signIn('admin', 'admin-password');
+      const page = await admin.agent.get('/admin/audit?user=cli%3Aops-person').expect(200);
+      expect(page.text).toContain('cli:ops-person');
+      expect(page.text).toContain('user.set-subscription');
+    } finally {
+      await t.close();
+    }
+  });
 });
 
 /** One sign-in attempt from a fresh browser: the status it gets. */

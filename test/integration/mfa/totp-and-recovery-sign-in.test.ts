@@ -27,12 +27,27 @@ describe('signing in with a password and a TOTP code or a recovery code', () => 
     expect(me.body.username).toBe('demo');
   });
 
+  it('returns to the page the user came for after the second step, and audits the sign-in with its factor', async () => {
+    const step = await passwordStep(t, 'demo', 'demo-password', { returnTo: '/compare' });
+    const done = await giveCode(step, codeAt(secret, t.clock)).expect(303);
+    expect(done.headers.location).toBe('/compare');
+    const { entries } = await t.deps.audit.query({ action: 'auth.sign-in.succeeded' });
+    expect(entries[0]).toMatchObject({ actorUsername: 'demo', target: 'demo', detail: { secondFactor: 'totp' } });
+  });
+
+  it('does not carry a foreign return target through the second step', async () => {
+    const step = await passwordStep(t, 'demo', 'demo-password', { returnTo: '//evil.example/steal' });
+    const done = await giveCode(step, codeAt(secret, t.clock)).expect(303);
+    expect(done.headers.location).toBe('/dashboard');
+  });
+
   it('grants the half-signed-in session nothing: API, dashboard, admin pages and the proxy all see it signed out', async () => {
     const step = await passwordStep(t);
     await step.agent.get('/api/me').expect(401);
     await step.agent.get('/api/fortellis/service/v3/appointments/').expect(401);
-    expect((await step.agent.get('/dashboard').expect(303)).headers.location).toBe('/login');
-    expect((await step.agent.get('/admin/users').expect(303)).headers.location).toBe('/login');
+    // Off to the sign-in page (with a reason and the way back: see return-to.ts), like any signed-out visit.
+    expect((await step.agent.get('/dashboard').expect(303)).headers.location).toMatch(/^\/login\?reason=sign-in-first&/);
+    expect((await step.agent.get('/admin/users').expect(303)).headers.location).toMatch(/^\/login\?reason=sign-in-first&/);
     // Nor does it reach the dashboard's factor management (only the policy's enrol step may enrol).
     await step.agent.get('/mfa/factors').set('Accept', 'application/json').expect(401);
   });

@@ -33,7 +33,7 @@ describe('when the session store fails', () => {
 
     await agent.get('/api/me').expect(401);
     const page = await agent.get('/dashboard').expect(303);
-    expect(page.headers.location).toBe('/login');
+    expect(page.headers.location).toBe('/login?reason=sign-in-first&returnTo=%2Fdashboard');
     expect((await sql<{ n: number }>`select count(*) as n from sessions`.execute(t.deps.database.db)).rows[0]!.n).toBe(0);
     // Signing in again works.
     await (await t.signIn()).agent.get('/api/me').expect(200);
