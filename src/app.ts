@@ -8,35 +8,35 @@ import type { Logger } from './lib/logger';
 import type { PasswordHasher } from './auth/password';
 import type { UsersRepository } from './auth/users';
 import type { AuditLog } from './auth/audit-log';
-import { authRoutes } from './auth/routes';
-import { enforceAbsoluteLifetime } from './auth/guards';
+import { authRoutes } from './web/auth-routes';
+import { enforceAbsoluteLifetime } from './web/guards';
 import { createFortellisProxy } from './fortellis/proxy';
 import type { SubscriptionsClient } from './fortellis/subscriptions';
 import type { TokenProvider } from './fortellis/token-provider';
 import type { SignInThrottle } from './auth/sign-in-throttle';
-import { healthRoutes, type ReadinessCheck } from './http/health-routes';
-import { metricsAreOff, metricsOff, type AppMetrics } from './http/metrics';
-import { apiRoutes } from './http/api-routes';
-import { loginCsrf, refuseCrossSite } from './http/csrf';
-import { errorHandler, FaultLog } from './http/error-handler';
-import { capRequestsInFlight, InFlightCap } from './http/in-flight-cap';
-import { sessionMiddleware } from './session/session-middleware';
-import { notFound } from './http/errors';
-import { pageRoutes } from './http/page-routes';
-import { adminRoutes } from './admin/routes';
+import { healthRoutes, type ReadinessCheck } from './web/health-routes';
+import { metricsAreOff, metricsOff, type AppMetrics } from './web/metrics';
+import { apiRoutes } from './web/api-routes';
+import { loginCsrf, refuseCrossSite } from './web/csrf';
+import { errorHandler, FaultLog } from './web/error-handler';
+import { capRequestsInFlight, InFlightCap } from './web/in-flight-cap';
+import { sessionMiddleware } from './web/session-middleware';
+import { notFound } from './core/errors';
+import { pageRoutes } from './web/page-routes';
+import { adminRoutes } from './web/admin/routes';
 import { UserAdministration } from './auth/user-admin';
-import { requestContext } from './http/request-context';
-import { apiProxyRoute } from './http/api-proxy-route';
-import { noStore, securityHeaders } from './http/security-headers';
-import { requireKnownHost } from './http/host-check';
-import { createViews } from './http/views';
-import { implicitRoutes } from './implicit/routes';
+import { requestContext } from './web/request-context';
+import { apiProxyRoute } from './web/api-proxy-route';
+import { noStore, securityHeaders } from './web/security-headers';
+import { requireKnownHost } from './web/host-check';
+import { createViews } from './web/views';
+import { implicitRoutes } from './web/implicit-routes';
 import { RecentActivity } from './session/recent-activity';
 import type { ExpressSessionStore } from './session/express-session-store';
 import type { MfaService } from './auth/mfa/service';
 import type { MfaPolicyStore } from './auth/mfa/policy';
-import { secondStepRoutes } from './auth/mfa/sign-in-routes';
-import { enrolRoutes } from './auth/mfa/enrol-routes';
+import { secondStepRoutes } from './web/mfa-sign-in-routes';
+import { enrolRoutes } from './web/mfa-enrol-routes';
 import type { AccessLogWriter } from './access-log/writer';
 import type { AccessLogStore } from './access-log/store';
 
@@ -90,7 +90,7 @@ export function createApp(deps: AppDependencies): Express {
   const inFlight = new InFlightCap(config.maxRequestsInFlight);
   const activity = new RecentActivity();
   // The API proxy first, before the middleware stack below (README, "Performance"); every defence of the
-  // stack that applies to it runs in the route itself (src/http/api-proxy-route.ts).
+  // stack that applies to it runs in the route itself (src/web/api-proxy-route.ts).
   app.use(
     apiProxyRoute({
       proxy: createFortellisProxy({

@@ -20,7 +20,7 @@ export function callActor(session: { userId?: string; username?: string; subscri
 }
 
 /**
- * One access-log entry per proxied call, written by the API's lean route (src/http/api-proxy-route.ts)
+ * One access-log entry per proxied call, written by the API's lean route (src/web/api-proxy-route.ts)
  * when the answer is over (`close` fires for finished and for abandoned answers alike). `path` is below
  * /api/fortellis and has no query string (which may hold customer data). The per-call cost is one object
  * pushed onto an array (see README, Performance).

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { AppError } from '../http/errors';
+import { AppError } from '../core/errors';
 import { describeGatewayCode, findGatewayCode, type GatewayErrorCode } from './gateway-errors';
 import { connectionNominated } from './header-policy';
 import { isAllowed, normaliseProxyTarget, PathRejectedError, type PathRule } from './path-policy';

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AppError } from '../http/errors';
+import { AppError } from '../core/errors';
 import { type GatewayErrorCode } from './gateway-errors';
 import type { PathRule } from './path-policy';
 import type { TokenProvider } from './token-provider';

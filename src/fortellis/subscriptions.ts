@@ -2,7 +2,7 @@ import type { AxiosInstance } from 'axios';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import type { Clock } from '../lib/clock';
-import { AppError } from '../http/errors';
+import { AppError } from '../core/errors';
 import { describeGatewayCode, findGatewayCode } from './gateway-errors';
 import type { TokenProvider } from './token-provider';
 

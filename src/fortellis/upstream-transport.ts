@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import { AppError } from '../http/errors';
+import { AppError } from '../core/errors';
 
 /**
  * How the proxy reaches the API host: one exchange per call, with the answer as a Node readable stream. The

@@ -3,7 +3,7 @@ import { CompiledQuery, PostgresAdapter, sql, type Kysely } from 'kysely';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { Database } from '../db/schema';
-import { storeUnavailable } from '../http/errors';
+import { storeUnavailable } from '../core/errors';
 import { TouchThrottle } from './touch-throttle';
 import { parseSessionRecord, withoutGeneration } from './session-record';
 

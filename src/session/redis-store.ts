@@ -2,7 +2,7 @@ import type { SessionData } from 'express-session';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { RedisClient } from '../lib/redis';
-import { storeUnavailable } from '../http/errors';
+import { storeUnavailable } from '../core/errors';
 import { TouchThrottle } from './touch-throttle';
 import { isSessionData, withoutGeneration } from './session-record';
 

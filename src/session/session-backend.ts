@@ -3,7 +3,7 @@ import type { SessionData } from 'express-session';
 /**
  * Where sessions live, over plain data and promises: what the SQLite/PostgreSQL and Redis backends
  * implement, and all they implement. express-session sees them through one adapter
- * (express-session-store.ts); the API's lean route (src/http/api-proxy-route.ts) reads them directly.
+ * (express-session-store.ts); the API's lean route (src/web/api-proxy-route.ts) reads them directly.
  *
  * Every backend keeps the same promises (test/support/contracts/session-store.contract.ts runs one suite
  * over all of them): a session is gone after the idle timeout by the injected clock; an unreadable record

@@ -4,7 +4,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { SessionData } from 'express-session';
 import { openDatabase, type OpenDatabase } from '../../src/db/database';
-import { AppError } from '../../src/http/errors';
+import { AppError } from '../../src/core/errors';
 import { DatabaseSessionBackend } from '../../src/session/database-store';
 import { ExpressSessionStore } from '../../src/session/express-session-store';
 import { FakeClock } from '../support/fake-clock';

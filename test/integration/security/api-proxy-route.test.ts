@@ -3,7 +3,7 @@ import { buildTestApp, type TestApp } from '../../support/test-app';
 import { eventually } from '../../support/listen';
 
 /**
- * /api/fortellis/* is answered by a lean route before Express' middleware stack (src/http/api-proxy-route.ts).
+ * /api/fortellis/* is answered by a lean route before Express' middleware stack (src/web/api-proxy-route.ts).
  * Every defence of the stack must hold there too: these are the ones no other proxy test reaches.
  */
 

@@ -3,7 +3,7 @@ import type { ErrorRequestHandler, Request } from 'express';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { RepeatLimiter } from '../lib/repeat-limited-log';
-import { AppError, toProblem } from './errors';
+import { AppError, toProblem } from '../core/errors';
 import type { Views } from './views';
 import type { AppMetrics } from './metrics';
 

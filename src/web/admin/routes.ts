@@ -1,15 +1,15 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import { AUDIT_ACTIONS, isAuditAction, type AuditLog, type Actor, type AuditQuery } from '../auth/audit-log';
-import { isSignedIn } from '../auth/guards';
-import { signInAgainUrl } from '../auth/return-to';
-import { passwordSchema, roleSchema, subscriptionIdSchema, usernameSchema, UserExistsError, type UsersRepository } from '../auth/users';
-import { UserAdministration, UserInputError } from '../auth/user-admin';
-import type { Subscription, SubscriptionsClient } from '../fortellis/subscriptions';
-import { requireSessionCsrfToken } from '../http/csrf';
-import { AppError } from '../http/errors';
-import type { Views } from '../http/views';
-import type { SignInThrottle } from '../auth/sign-in-throttle';
+import { AUDIT_ACTIONS, isAuditAction, type AuditLog, type Actor, type AuditQuery } from '../../auth/audit-log';
+import { isSignedIn } from '../guards';
+import { signInAgainUrl } from '../return-to';
+import { passwordSchema, roleSchema, subscriptionIdSchema, usernameSchema, UserExistsError, type UsersRepository } from '../../auth/users';
+import { UserAdministration, UserInputError } from '../../auth/user-admin';
+import type { Subscription, SubscriptionsClient } from '../../fortellis/subscriptions';
+import { requireSessionCsrfToken } from '../csrf';
+import { AppError } from '../../core/errors';
+import type { Views } from '../views';
+import type { SignInThrottle } from '../../auth/sign-in-throttle';
 import { securityRoutes, type SecurityRoutesOptions } from './security-routes';
 import { accessLogRoutes, type AccessLogRoutesOptions } from './access-log-routes';
 

@@ -2,12 +2,12 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Clock } from '../lib/clock';
 import type { AuditLog } from '../auth/audit-log';
-import { requireUserForApi, sessionExpiresAt, type SessionTimeouts } from '../auth/guards';
+import { requireUserForApi, sessionExpiresAt, type SessionTimeouts } from './guards';
 import type { UsersRepository } from '../auth/users';
 import type { RecentActivity } from '../session/recent-activity';
-import { switchSubscription } from '../session/switch-subscription';
+import { switchSubscription } from './switch-subscription';
 import { requireSessionCsrfToken } from './csrf';
-import { badRequest, notFound, notSignedIn } from './errors';
+import { badRequest, notFound, notSignedIn } from '../core/errors';
 
 export interface ApiRoutesOptions {
   users: UsersRepository;

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { AppError } from './errors';
+import { AppError } from '../core/errors';
 
 /**
  * Refuses requests whose Host is not one of the app's own names: the defence against DNS rebinding, where a
@@ -9,23 +9,6 @@ import { AppError } from './errors';
  *
  * Behind a trusted proxy (TRUST_PROXY) Express reads the name from X-Forwarded-Host, which that proxy sets.
  */
-
-const LOCAL_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1'];
-
-/** The names a request may use: PUBLIC_URL's, the extra ones configured, and loopback names when asked. */
-export function allowedHostNames(options: { publicUrl: string; extra: string[]; allowLocal: boolean }): string[] {
-  const names = new Set([new URL(options.publicUrl).hostname.toLowerCase(), ...options.extra.map((name) => name.toLowerCase())]);
-  if (options.allowLocal) for (const name of LOCAL_NAMES) names.add(name);
-  return [...names];
-}
-
-/** Parses ALLOWED_HOSTS: a comma list of host names (no scheme, no port, no path). */
-export function parseAllowedHosts(value: string): string[] {
-  const names = value.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
-  const bad = names.filter((name) => !/^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/.test(name));
-  if (bad.length > 0) throw new Error(`must be a comma list of host names without scheme or port (not ${bad.map((name) => JSON.stringify(name)).join(', ')})`);
-  return names;
-}
 
 const misdirected = () =>
   new AppError({

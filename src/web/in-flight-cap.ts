@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
-import { AppError } from './errors';
+import { AppError } from '../core/errors';
 
 export const overloaded = () =>
   new AppError({

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { IncomingHttpHeaders } from 'node:http';
-import { csrfRejected, type AppError } from './errors';
+import { csrfRejected, type AppError } from '../core/errors';
 
 /**
  * Cross-site request forgery defences (OWASP CSRF Prevention Cheat Sheet), in three layers:
