@@ -2,8 +2,9 @@ import os from 'node:os';
 import { envSchema } from '../config/schema';
 import { openDatabase } from '../db/database';
 import { createPasswordHasher, type PasswordHasher } from '../auth/password';
-import { UserAdministration, UserInputError, type SessionTerminator } from '../auth/user-admin';
-import { UserExistsError, UsersRepository } from '../auth/users';
+import { UserAdministration, type SessionTerminator } from '../auth/user-admin';
+import { AppError } from '../core/errors';
+import { UsersRepository } from '../auth/users';
 import { destroyDatabaseUserSessions } from '../session/database-store';
 import { destroyRedisUserSessions } from '../session/redis-store';
 import { closeRedis, connectRedis } from '../lib/redis';
@@ -33,7 +34,12 @@ The CLI does not check subscriptions with Fortellis; the admin pages (/admin/use
 Uses DATABASE_URL (default sqlite:./data/app.db) and, when set, REDIS_URL / REDIS_KEY_PREFIX (sessions,
 sign-in lockouts).`;
 
-export class UsageError extends Error {}
+/** The command line itself is wrong (code `usage`). */
+export class UsageError extends AppError {
+  constructor(detail: string) {
+    super({ status: 400, code: 'usage', title: 'Bad usage', detail });
+  }
+}
 
 export interface CommandIo {
   out(line: string): void;
@@ -58,7 +64,8 @@ export async function runUserCommand(argv: string[], io: CommandIo, options: Com
   try {
     return await run(argv, io, options);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof UserInputError || error instanceof UserExistsError) {
+    // A mistake of the caller (usage, input, a taken name: 4xx by the error's own status) is told, not thrown.
+    if (error instanceof AppError && error.status < 500) {
       io.err(error.message);
       return 2;
     }
