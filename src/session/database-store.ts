@@ -21,10 +21,12 @@ export interface DatabaseSessionStoreOptions {
   /** Told about unreadable session rows (never their id: it is the cookie's secret). */
   logger?: Pick<Logger, 'warn'>;
   /**
-   * A counter that moves whenever anything may have changed the sessions table (SQLite: the database's
-   * `data_version`, which moves on another connection's commit, with this connection's `total_changes()`;
-   * see OpenDatabase.changeCounter). Given, recent rows are served from memory while it stands still:
-   * exact, because every change, by this process or another, moves it before the next read.
+   * A counter that moves whenever another connection changed the database (SQLite's `data_version`, see
+   * OpenDatabase.changeCounter). Given, recent rows are served from memory while it stands still. Exact:
+   * another process's change moves it before the next read, and every change to the sessions table in this
+   * process goes through this backend, which updates its memory itself (set, touch, destroy, ending a
+   * user's sessions, pruning). Not a counter of this connection's own changes (`total_changes()`): the
+   * access log and the audit log write on it all the time, and would empty the cache at every batch.
    */
   changeCounter?: () => string;
 }
@@ -61,6 +63,12 @@ export class DatabaseSessionBackend implements SessionBackend {
   private readonly changeCounter?: () => string;
   private readonly cache = new Map<string, SessionRow>();
   private cacheVersion = '';
+  /**
+   * This backend's own writes: counted up when one starts and when it ends, with the writes in flight. A
+   * row read while one of them was on its way is not kept (it may be what the write replaces).
+   */
+  private writeEpoch = 0;
+  private writesInFlight = 0;
   /** Rows written (set or touch): the benchmark reports writes per request. */
   writes = 0;
 
@@ -116,6 +124,7 @@ export class DatabaseSessionBackend implements SessionBackend {
 
   private async readRow(sid: string): Promise<SessionRow | undefined> {
     const version = this.changeCounter ? this.cacheVersion : undefined;
+    const epoch = this.writeEpoch;
     let rows: SessionRow[];
     try {
       ({ rows } = await this.db.executeQuery(CompiledQuery.raw(this.selectSessionSql, [sid]) as CompiledQuery<SessionRow>));
@@ -123,9 +132,9 @@ export class DatabaseSessionBackend implements SessionBackend {
       throw unavailable(error);
     }
     const row = rows[0];
-    // Kept only if nothing changed while the query ran (the counter is read again: a commit in between
-    // would have moved it).
-    if (row && version !== undefined && version !== '' && this.changeCounterOrNone() === version) {
+    // Kept only if nothing changed while the query ran: no commit of another connection (the counter is
+    // read again) and no write of this backend, started or finished.
+    if (row && version !== undefined && version !== '' && epoch === this.writeEpoch && this.writesInFlight === 0 && this.changeCounterOrNone() === version) {
       if (this.cache.size >= CACHED_ROWS) this.cache.clear();
       this.cache.set(sid, row);
     }
@@ -144,12 +153,12 @@ export class DatabaseSessionBackend implements SessionBackend {
     const now = this.clock.now();
     const json = JSON.stringify(withoutGeneration(data));
     const expiresAt = now + this.ttlMs;
-    try {
-      await (data.userId ? this.writeUserSession(sid, data.userId, json, expiresAt, data.generation ?? NEW_SESSION) : this.writeSession(sid, json, expiresAt));
-    } catch (error) {
-      throw unavailable(error);
-    }
-    this.recordWrite(sid, now);
+    await this.writing(
+      () => (data.userId ? this.writeUserSession(sid, data.userId, json, expiresAt, data.generation ?? NEW_SESSION) : this.writeSession(sid, json, expiresAt)),
+      () => this.cache.delete(sid),
+    );
+    this.writes += 1;
+    this.touches.wrote(sid, now);
   }
 
   private async writeSession(sid: string, data: string, expiresAt: number): Promise<void> {
@@ -187,24 +196,18 @@ export class DatabaseSessionBackend implements SessionBackend {
     // see the interval elapsed and write too (on an asynchronous database, one write per request in flight).
     this.touches.wrote(sid, now);
     try {
-      await this.db.updateTable('sessions').set({ expires_at: now + this.ttlMs }).where('sid', '=', sid).execute();
+      await this.writing(() => this.db.updateTable('sessions').set({ expires_at: now + this.ttlMs }).where('sid', '=', sid).execute(), () => this.cache.delete(sid));
     } catch (error) {
       // Not written after all: the next request tries again.
       this.touches.forget(sid);
-      throw unavailable(error);
+      throw error;
     }
-    this.cache.delete(sid);
     this.writes += 1;
   }
 
   async destroy(sid: string): Promise<void> {
     this.touches.forget(sid);
-    this.cache.delete(sid);
-    try {
-      await this.db.deleteFrom('sessions').where('sid', '=', sid).execute();
-    } catch (error) {
-      throw unavailable(error);
-    }
+    await this.writing(() => this.db.deleteFrom('sessions').where('sid', '=', sid).execute(), () => this.cache.delete(sid));
   }
 
   /** The user's current session generation (0 for a user that does not exist). */
@@ -218,20 +221,33 @@ export class DatabaseSessionBackend implements SessionBackend {
    * goes up first, so no session write in flight can bring a session back afterwards (see writeUserSession).
    */
   async destroyUserSessions(userId: string): Promise<number> {
-    this.cache.clear();
-    return destroyDatabaseUserSessions(this.db, userId);
+    return this.writing(() => destroyDatabaseUserSessions(this.db, userId), () => this.cache.clear(), false);
   }
 
   /** Deletes expired rows; the server calls this periodically. */
   async pruneExpired(): Promise<number> {
-    const result = await this.db.deleteFrom('sessions').where('expires_at', '<=', this.clock.now()).executeTakeFirst();
+    const result = await this.writing(() => this.db.deleteFrom('sessions').where('expires_at', '<=', this.clock.now()).executeTakeFirst(), () => this.cache.clear(), false);
     return Number(result.numDeletedRows);
   }
 
-  private recordWrite(sid: string, now: number): void {
-    this.cache.delete(sid);
-    this.writes += 1;
-    this.touches.wrote(sid, now);
+  /**
+   * Runs one write of this backend: what it changes leaves the memory when it starts and again when it has
+   * ended (a read that raced it may have put it back), and reads meanwhile are not kept. `storeError`:
+   * failures as storeUnavailable (the express-session protocol's errors), or as they are.
+   */
+  private async writing<T>(write: () => Promise<T>, invalidate: () => void, storeError = true): Promise<T> {
+    this.writeEpoch += 1;
+    this.writesInFlight += 1;
+    invalidate();
+    try {
+      return await write();
+    } catch (error) {
+      throw storeError ? unavailable(error) : error;
+    } finally {
+      this.writesInFlight -= 1;
+      this.writeEpoch += 1;
+      invalidate();
+    }
   }
 }
 

@@ -43,9 +43,19 @@ describe('the SQLite session backend serving rows from memory', () => {
     expect(await backend.get('sid')).toMatchObject({ subscriptionId: 'second' });
   });
 
-  it('sees a change this process made without the backend (a statement on the same connection)', async () => {
-    await database.db.deleteFrom('sessions').where('sid', '=', 'sid').execute();
+  it('never keeps a row read while a write of this process was on its way (a sign-out racing a call)', async () => {
+    // The call's read and the sign-out's delete are both in flight; the read may answer first.
+    const [seen] = await Promise.all([backend.get('sid'), backend.destroy('sid')]);
+    expect(seen === null || seen.subscriptionId === 'first').toBe(true);
     expect(await backend.get('sid')).toBeNull();
+  });
+
+  it("never keeps a row read while a user's sessions were being ended", async () => {
+    await database.db.insertInto('users').values({ id: 'u1', username: 'u1', password_hash: 'x', created_at: 0, updated_at: 0 }).execute();
+    await backend.set('user-sid', { ...session('first'), userId: 'u1' } as SessionData);
+    await backend.get('user-sid');
+    await Promise.all([backend.get('user-sid'), backend.destroyUserSessions('u1'), backend.get('user-sid')]);
+    expect(await backend.get('user-sid')).toBeNull();
   });
 
   it('hands out a fresh object each time (express-session changes the one it gets)', async () => {
