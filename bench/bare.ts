@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback, type RunningProxy } from './proxy-server';
 
 /**
  * The limit a Node proxy can reach on this machine: `node:http` alone, no framework, no session, no log, a
@@ -7,10 +7,7 @@ import type { AddressInfo } from 'node:net';
  * costs beyond this phase is the price of what it does on top (session, CSRF, Request-Id, log, metrics).
  */
 
-export interface RunningBare {
-  url: string;
-  close(): Promise<void>;
-}
+export type RunningBare = RunningProxy;
 
 const PREFIX = '/api/fortellis';
 
@@ -44,15 +41,5 @@ export async function startBare(upstreamUrl: string): Promise<RunningBare> {
     });
     req.pipe(outgoing);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        agent.destroy();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(server, agent);
 }
