@@ -18,9 +18,10 @@ export interface OpenDatabase {
    */
   checkWritable(): Promise<void>;
   /**
-   * SQLite only: a value that moves whenever another connection (another process, the CLI) committed a
-   * change to the database (`PRAGMA data_version`; this connection's own commits do not move it). One
-   * prepared statement, no I/O; the session backend serves rows from memory while it stands still.
+   * SQLite only: a value that moves whenever the database may have changed: by another connection (another
+   * process, the CLI: `PRAGMA data_version`, which this connection's own commits do not move) or by this one
+   * (`total_changes()`). Two prepared statements, no I/O; the session backend serves rows from memory while
+   * it stands still.
    */
   changeCounter?: () => string;
   close(): Promise<void>;
@@ -64,6 +65,8 @@ function sqliteDialect(url: string): { dialect: Dialect; changeCounter: () => st
   database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
+  // Two statements: measured, they cost half of one that selects both (the pragma as a table-valued function).
+  const ownChanges = database.prepare('select total_changes()').pluck();
   const dataVersion = database.prepare('pragma data_version').pluck();
   const dialect = withOutageHandling(new SqliteDialect({ database: withStatementCache(database) }), {
     isOutage: isSqliteOutage,
@@ -72,7 +75,7 @@ function sqliteDialect(url: string): { dialect: Dialect; changeCounter: () => st
   });
   return {
     dialect,
-    changeCounter: () => String(dataVersion.get() as number),
+    changeCounter: () => `${ownChanges.get() as number}:${dataVersion.get() as number}`,
   };
 }
 

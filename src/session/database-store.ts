@@ -21,12 +21,11 @@ export interface DatabaseSessionStoreOptions {
   /** Told about unreadable session rows (never their id: it is the cookie's secret). */
   logger?: Pick<Logger, 'warn'>;
   /**
-   * A counter that moves whenever another connection changed the database (SQLite's `data_version`, see
-   * OpenDatabase.changeCounter). Given, recent rows are served from memory while it stands still. Exact:
-   * another process's change moves it before the next read, and every change to the sessions table in this
-   * process goes through this backend, which updates its memory itself (set, touch, destroy, ending a
-   * user's sessions, pruning). Not a counter of this connection's own changes (`total_changes()`): the
-   * access log and the audit log write on it all the time, and would empty the cache at every batch.
+   * A counter that moves whenever anything may have changed the database (SQLite: another connection's
+   * commit, `data_version`, or any statement of this one, `total_changes()`; see OpenDatabase.changeCounter).
+   * Given, recent rows are served from memory while it stands still. Exact: every change, by this process or
+   * another, through this backend or not, moves it before the next read. The price: any write (an access-log
+   * batch, an audit entry) empties the memory, and the next read of each session goes to the database.
    */
   changeCounter?: () => string;
 }

@@ -43,6 +43,11 @@ describe('the SQLite session backend serving rows from memory', () => {
     expect(await backend.get('sid')).toMatchObject({ subscriptionId: 'second' });
   });
 
+  it('sees a change this process made without the backend (a statement on the same connection)', async () => {
+    await database.db.deleteFrom('sessions').where('sid', '=', 'sid').execute();
+    expect(await backend.get('sid')).toBeNull();
+  });
+
   it('never keeps a row read while a write of this process was on its way (a sign-out racing a call)', async () => {
     // The call's read and the sign-out's delete are both in flight; the read may answer first.
     const [seen] = await Promise.all([backend.get('sid'), backend.destroy('sid')]);
