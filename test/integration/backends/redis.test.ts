@@ -46,12 +46,16 @@ describeWithRedis('Redis backends', () => {
         ({ client }) =>
           new TokenProvider({ fetchToken, cache: new RedisTokenCache({ client, clock, prefix, pollMs: 5 }), cacheKey: 'fleet', clock, refreshSkewMs: 60_000 }),
       );
-      const calls = providers.flatMap((p) => Array.from({ length: 100 }, () => p.getToken()));
-      setTimeout(release, 100);
-      const tokens = await Promise.all(calls);
-      expect(requests).toBe(1);
-      expect(new Set(tokens.map((t) => t.value))).toEqual(new Set(['fleet-token-1']));
-      await Promise.all(instances.map((i) => i.cleanup()));
+      try {
+        const calls = providers.flatMap((p) => Array.from({ length: 100 }, () => p.getToken()));
+        setTimeout(release, 100);
+        const tokens = await Promise.all(calls);
+        expect(requests).toBe(1);
+        expect(new Set(tokens.map((t) => t.value))).toEqual(new Set(['fleet-token-1']));
+      } finally {
+        // Open clients would keep jest from exiting after a failure.
+        await Promise.all(instances.map((i) => i.cleanup()));
+      }
     });
 
     it('falls back to a local fetch when Redis fails mid-way', async () => {
