@@ -1,7 +1,7 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
+import { listenOnLoopback, type RunningProxy } from './proxy-server';
 
 /**
  * What a developer would write instead of this app: Express and http-proxy-middleware with a keep-alive
@@ -9,10 +9,7 @@ import { createProxyMiddleware } from 'http-proxy-middleware';
  * Request-Id, no logging, no path checks: the BFF must not be slower than this while doing all of those.
  */
 
-export interface RunningBaseline {
-  url: string;
-  close(): Promise<void>;
-}
+export type RunningBaseline = RunningProxy;
 
 /** Starts the naive proxy on an ephemeral loopback port, in front of `upstreamUrl`. */
 export async function startBaseline(upstreamUrl: string): Promise<RunningBaseline> {
@@ -31,15 +28,5 @@ export async function startBaseline(upstreamUrl: string): Promise<RunningBaselin
     }),
   );
   const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        agent.destroy();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(server, agent);
 }

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { createApp } from '../src/app';
-import { createHttpServer } from '../src/http/server';
+import { createHttpServer } from '../src/web/server';
 import { loadConfig, pointAtSimulator } from '../src/config/load';
 import { buildDependencies } from '../src/dependencies';
 import { systemClock } from '../src/lib/clock';
@@ -79,7 +79,7 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
     passwordHash: await deps.passwords.hash(BENCH_USER.password),
     subscriptionId: BENCH_USER.subscriptionId,
   });
-  // As src/run.ts does: the server whose requests are Express objects from birth (src/http/server.ts).
+  // As src/run.ts does: the server whose requests are Express objects from birth (src/web/server.ts).
   const server = createHttpServer(createApp(deps));
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
 

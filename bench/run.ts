@@ -96,6 +96,7 @@ async function main(): Promise<void> {
 
   // The servers: the bare upstream, the naive proxy, and the app (signed in), each in its own process.
   const upstream = await spawnServer('upstream', {});
+  const bareServer = await spawnServer('bare', { upstreamUrl: upstream.url });
   const baselineServer = await spawnServer('baseline', { upstreamUrl: upstream.url }, { cpuProfileDir: profileDir });
   const bffServer = await spawnServer('bff', { upstreamUrl: upstream.url, logFile }, { cpuProfileDir: profileDir });
   const redisServer = redisUrl ? await spawnServer('bff', { upstreamUrl: upstream.url, logFile, redisUrl }, { cpuProfileDir: profileDir }) : undefined;
@@ -130,11 +131,12 @@ async function main(): Promise<void> {
   const bffHeaders = async (server: ChildServer) => ({ cookie: await signIn(server.url, BENCH_USER.username, BENCH_USER.password), accept: 'application/json' });
   const targets: Target[] = [
     target('direct', upstream, `${upstream.url}${API_PATH}`),
+    target('bare', bareServer, `${bareServer.url}/api/fortellis${API_PATH}`),
     target('baseline', baselineServer, `${baselineServer.url}/api/fortellis${API_PATH}`),
     target('bff', bffServer, `${bffServer.url}/api/fortellis${API_PATH}`, await bffHeaders(bffServer)),
   ];
   if (redisServer) targets.push(target('bffRedis', redisServer, `${redisServer.url}/api/fortellis${API_PATH}`, await bffHeaders(redisServer)));
-  const bffTarget = targets[2]!;
+  const bffTarget = targets[3]!;
 
   // The app's counters from sign-in on: token requests, store writes.
   const bffStart = await bffServer.command<BffStats>('stats');
@@ -167,7 +169,7 @@ async function main(): Promise<void> {
     halfRuns.bff.push(await counted(bffTarget, () => pacedLoad(bffTarget.url, bffTarget.headers, halfRate, settings.durationSeconds, settings.connections)));
     halfRuns.direct.push(await pacedLoad(targets[0]!.url, {}, halfRate, settings.durationSeconds, settings.connections));
     // For context: what the naive proxy adds at the same rate on the same machine.
-    halfRuns.baseline.push(await pacedLoad(targets[1]!.url, {}, halfRate, settings.durationSeconds, settings.connections));
+    halfRuns.baseline.push(await pacedLoad(targets[2]!.url, {}, halfRate, settings.durationSeconds, settings.connections));
   }
   const bffHalf = medianFigures(halfRuns.bff);
   const directHalf = medianFigures(halfRuns.direct);
@@ -181,7 +183,7 @@ async function main(): Promise<void> {
   const heapEnd = await bffServer.command<number>('heap');
   const bffEnd = await bffServer.command<BffStats>('stats');
   const redisEnd = redisServer ? await redisServer.command<BffStats>('stats') : undefined;
-  for (const server of [bffServer, baselineServer, ...(redisServer ? [redisServer] : [])]) await stopServer(server);
+  for (const server of [bffServer, baselineServer, bareServer, ...(redisServer ? [redisServer] : [])]) await stopServer(server);
   await stopServer(upstream);
 
   // Per call the bff made upstream after sign-in (warm-up, full load, half load): connections it opened, and
@@ -194,7 +196,11 @@ async function main(): Promise<void> {
     cpus: os.cpus().length,
     settings: { ...settings, path: `/api/fortellis${API_PATH}`, halfLoadRate: halfRate, nodeOptions: process.env.NODE_OPTIONS ?? '' },
     phases: Object.fromEntries(Object.entries(measured).map(([name, r]) => [name, phase(r)])),
-    ratios: { bffOverBaseline: round(bff.rps / baseline.rps), bffOverDirect: round(bff.rps / direct.rps) },
+    ratios: {
+      bffOverBaseline: round(bff.rps / baseline.rps),
+      bffOverDirect: round(bff.rps / direct.rps),
+      bffCpuOverBaselineCpu: round(bff.cpuMicrosPerRequest / Math.max(1, baseline.cpuMicrosPerRequest)),
+    },
     tokenRequests: bffEnd.tokenRequests,
     upstreamConnectionsPerRequest: round(bffTarget.upstreamSaw.connections / bffCalls, 5),
     heapGrowth: round(heapEnd / heapAfterWarmup),
@@ -237,7 +243,7 @@ type Report = {
   cpus: number;
   settings: LoadSettings & { warmupSeconds: number; rounds: number; halfLoadRate: number };
   phases: Record<string, Pick<LoadResult, 'rps' | 'p50' | 'p99' | 'errors' | 'non2xx'>>;
-  ratios: { bffOverBaseline: number; bffOverDirect: number };
+  ratios: { bffOverBaseline: number; bffOverDirect: number; bffCpuOverBaselineCpu: number };
   tokenRequests: number;
   upstreamConnectionsPerRequest: number;
   heapGrowth: number;
@@ -266,7 +272,8 @@ function formatTable(report: Report): string {
     '',
     '| measure | value | target |',
     '| --- | ---: | --- |',
-    `| bff / baseline (req/s) | ${report.ratios.bffOverBaseline.toFixed(2)} | ≥ 1.0 ${mark(report.ratios.bffOverBaseline >= 1)} |`,
+    `| bff / baseline (req/s) | ${report.ratios.bffOverBaseline.toFixed(2)} | ≥ 1.5 ${mark(report.ratios.bffOverBaseline >= 1.5)} |`,
+    `| bff / baseline (server CPU µs per request) | ${report.ratios.bffCpuOverBaselineCpu.toFixed(2)} | ≤ 0.5 ${mark(report.ratios.bffCpuOverBaselineCpu <= 0.5)} |`,
     `| bff / direct (req/s) | ${report.ratios.bffOverDirect.toFixed(2)} | ≥ 0.30 ${mark(report.ratios.bffOverDirect >= 0.3)} |`,
     `| token requests, whole bff run | ${report.tokenRequests} | 1 ${mark(report.tokenRequests === 1)} |`,
     `| upstream connections opened per request | ${report.upstreamConnectionsPerRequest} | ≤ 0.01 ${mark(report.upstreamConnectionsPerRequest <= 0.01)} |`,

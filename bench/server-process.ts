@@ -5,7 +5,7 @@
  * event loop. The parent talks to it over the IPC channel: `{ id, command }` → `{ id, result | error }`.
  */
 
-export type Role = 'upstream' | 'baseline' | 'bff';
+export type Role = 'upstream' | 'bare' | 'baseline' | 'bff';
 
 export type Command = 'stats' | 'heap' | 'cpu' | 'close';
 
@@ -32,6 +32,8 @@ async function start(role: Role, options: Record<string, string | undefined>): P
   switch (role) {
     case 'upstream':
       return (await import('./upstream')).startUpstream();
+    case 'bare':
+      return (await import('./bare')).startBare(options.upstreamUrl!);
     case 'baseline':
       return (await import('./baseline')).startBaseline(options.upstreamUrl!);
     case 'bff':

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type http from 'node:http';
 import express, { type Express } from 'express';
-import type session from 'express-session';
 import './session/session-data';
 import type { AppConfig } from './config/load';
 import type { Clock } from './lib/clock';
@@ -9,40 +8,40 @@ import type { Logger } from './lib/logger';
 import type { PasswordHasher } from './auth/password';
 import type { UsersRepository } from './auth/users';
 import type { AuditLog } from './auth/audit-log';
-import { authRoutes } from './auth/routes';
-import { enforceAbsoluteLifetime } from './auth/guards';
-import type { SessionGenerations } from './auth/sign-in';
+import { authRoutes } from './web/auth-routes';
+import { enforceAbsoluteLifetime } from './web/guards';
 import { createFortellisProxy } from './fortellis/proxy';
 import type { SubscriptionsClient } from './fortellis/subscriptions';
 import type { TokenProvider } from './fortellis/token-provider';
 import type { SignInThrottle } from './auth/sign-in-throttle';
-import { healthRoutes, type ReadinessCheck } from './http/health-routes';
-import { metricsAreOff, metricsOff, type AppMetrics } from './http/metrics';
-import { apiRoutes } from './http/api-routes';
-import { loginCsrf, refuseCrossSite } from './http/csrf';
-import { errorHandler, FaultLog } from './http/error-handler';
-import { capRequestsInFlight } from './http/in-flight-cap';
-import { sessionMiddleware } from './session/session-middleware';
-import { notFound } from './http/errors';
-import { pageRoutes } from './http/page-routes';
-import { adminRoutes } from './admin/routes';
+import { healthRoutes, type ReadinessCheck } from './web/health-routes';
+import { metricsAreOff, metricsOff, type AppMetrics } from './web/metrics';
+import { apiRoutes } from './web/api-routes';
+import { loginCsrf, refuseCrossSite } from './web/csrf';
+import { errorHandler, FaultLog } from './web/error-handler';
+import { capRequestsInFlight, InFlightCap } from './web/in-flight-cap';
+import { sessionMiddleware } from './web/session-middleware';
+import { notFound } from './core/errors';
+import { pageRoutes } from './web/page-routes';
+import { adminRoutes } from './web/admin/routes';
 import { UserAdministration } from './auth/user-admin';
-import { requestContext } from './http/request-context';
-import { noStore, securityHeaders } from './http/security-headers';
-import { requireKnownHost } from './http/host-check';
-import { createViews } from './http/views';
-import { implicitRoutes } from './implicit/routes';
+import { requestContext } from './web/request-context';
+import { apiProxyRoute } from './web/api-proxy-route';
+import { noStore, securityHeaders } from './web/security-headers';
+import { requireKnownHost } from './web/host-check';
+import { createViews } from './web/views';
+import { implicitRoutes } from './web/implicit-routes';
 import { RecentActivity } from './session/recent-activity';
+import type { ExpressSessionStore } from './session/express-session-store';
 import type { MfaService } from './auth/mfa/service';
 import type { MfaPolicyStore } from './auth/mfa/policy';
-import { secondStepRoutes } from './auth/mfa/sign-in-routes';
-import { enrolRoutes } from './auth/mfa/enrol-routes';
+import { secondStepRoutes } from './web/mfa-sign-in-routes';
+import { enrolRoutes } from './web/mfa-enrol-routes';
 import type { AccessLogWriter } from './access-log/writer';
 import type { AccessLogStore } from './access-log/store';
-import { recordProxiedCalls } from './access-log/record-proxied-calls';
 
-/** The session store the app needs: an express-session store that can also end all of a user's sessions. */
-export type AppSessionStore = session.Store & SessionGenerations & { destroyUserSessions(userId: string): Promise<number> };
+/** The session store the app needs: the express-session adapter over one session backend. */
+export type AppSessionStore = ExpressSessionStore;
 
 export interface AppDependencies {
   config: AppConfig;
@@ -87,6 +86,40 @@ export function createApp(deps: AppDependencies): Express {
   });
   const timeouts = { idleTimeoutMs: config.session.idleTimeoutMs, absoluteTimeoutMs: config.session.absoluteTimeoutMs };
 
+  const faults = new FaultLog({ logger, clock, metrics: deps.metrics });
+  const inFlight = new InFlightCap(config.maxRequestsInFlight);
+  const activity = new RecentActivity();
+  // The API proxy first, before the middleware stack below (README, "Performance"); every defence of the
+  // stack that applies to it runs in the route itself (src/web/api-proxy-route.ts).
+  app.use(
+    apiProxyRoute({
+      proxy: createFortellisProxy({
+        apiBaseUrl: config.fortellis.apiBaseUrl,
+        timeoutMs: config.proxy.timeoutMs,
+        bodyLimitBytes: config.proxy.bodyLimitBytes,
+        bodyTimeoutMs: config.proxy.bodyTimeoutMs,
+        forwardHeaders: config.proxy.forwardHeaders,
+        allowedPaths: config.proxy.allowedPaths,
+        tokens: deps.tokens,
+        agent: deps.upstreamAgent,
+        onUpstreamResponse: deps.metrics.recordUpstream,
+      }),
+      sessions: deps.sessionStore.backend,
+      cookieName: config.session.cookieName,
+      secrets: config.session.secrets,
+      timeouts,
+      clock,
+      allowedHosts: config.allowedHosts,
+      publicUrl: config.publicUrl,
+      inFlight,
+      https: config.session.cookieSecure,
+      metrics: deps.metrics,
+      logger,
+      faults,
+      activity,
+      accessLog: deps.accessLog.writer,
+    }),
+  );
   app.use(requestContext({ logger, metrics: deps.metrics, quietPrefixes: ['/public/', '/healthz', '/readyz', '/metrics'] }));
   app.use(securityHeaders({ https: config.session.cookieSecure }));
   // @simplewebauthn/browser's own bundle, straight from node_modules (no copy to keep in step with the package).
@@ -99,8 +132,7 @@ export function createApp(deps: AppDependencies): Express {
   }
   app.use(healthRoutes({ checks: deps.readinessChecks, metrics: deps.metrics, metricsBearerToken: config.metricsBearerToken, logger }));
   // After the health routes: a saturated process still says it is alive (and a probe is cheap).
-  app.use(capRequestsInFlight(config.maxRequestsInFlight));
-  const faults = new FaultLog({ logger, clock, metrics: deps.metrics });
+  app.use(capRequestsInFlight(inFlight));
 
   app.use(noStore);
   // After the probes on purpose: load balancers and kubelets probe by IP address, and the probes read no
@@ -124,22 +156,9 @@ export function createApp(deps: AppDependencies): Express {
   );
   app.use(enforceAbsoluteLifetime(timeouts, clock));
 
-  // The API comes right after the session: every proxied call would otherwise walk through the sign-in,
-  // page, implicit-flow and admin routers, none of which has anything under /api. The /api router ends in
-  // its own 404, so nothing below ever sees an /api request.
-  const proxy = createFortellisProxy({
-    apiBaseUrl: config.fortellis.apiBaseUrl,
-    timeoutMs: config.proxy.timeoutMs,
-    bodyLimitBytes: config.proxy.bodyLimitBytes,
-    bodyTimeoutMs: config.proxy.bodyTimeoutMs,
-    forwardHeaders: config.proxy.forwardHeaders,
-    allowedPaths: config.proxy.allowedPaths,
-    tokens: deps.tokens,
-    agent: deps.upstreamAgent,
-    onUpstreamResponse: deps.metrics.recordUpstream,
-  });
-  app.use('/api/fortellis', recordProxiedCalls(deps.accessLog.writer, clock));
-  app.use('/api', apiRoutes({ proxy, users: deps.users, audit: deps.audit, timeouts, clock, activity: new RecentActivity() }));
+  // The rest of the API comes right after the session: the sign-in, page, implicit-flow and admin routers
+  // have nothing under /api. The /api router ends in its own 404, so nothing below ever sees an /api request.
+  app.use('/api', apiRoutes({ users: deps.users, audit: deps.audit, timeouts, clock, activity }));
 
   app.use(
     authRoutes({

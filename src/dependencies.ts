@@ -13,14 +13,15 @@ import { createSignInThrottle, SECOND_FACTOR_PREFIXES, type LimiterFactory } fro
 import { UsersRepository } from './auth/users';
 import { AuditLog } from './auth/audit-log';
 import { openDatabase, type OpenDatabase } from './db/database';
-import { DatabaseSessionStore } from './session/database-store';
-import { RedisSessionStore } from './session/redis-store';
+import { DatabaseSessionBackend } from './session/database-store';
+import { ExpressSessionStore } from './session/express-session-store';
+import { RedisSessionBackend } from './session/redis-store';
 import { RedisTokenCache } from './fortellis/redis-token-cache';
 import { SubscriptionsClient } from './fortellis/subscriptions';
 import { fetchClientCredentialsToken } from './fortellis/token-client';
 import { MemoryTokenCache, TokenProvider, tokenCacheKey, type TokenCache } from './fortellis/token-provider';
-import type { ReadinessCheck } from './http/health-routes';
-import { AppMetrics } from './http/metrics';
+import type { ReadinessCheck } from './web/health-routes';
+import { AppMetrics } from './web/metrics';
 import { MfaFactors } from './auth/mfa/factors';
 import { MfaPolicyStore } from './auth/mfa/policy';
 import { Passkeys, relyingPartyFor } from './auth/mfa/passkeys';
@@ -35,7 +36,7 @@ export interface BuiltDependencies extends AppDependencies {
   database: OpenDatabase;
   /** Present when REDIS_URL is set. */
   redis?: RedisClient;
-  sessionStore: AppSessionStore & { writes: number; pruneExpired?(): Promise<number> };
+  sessionStore: AppSessionStore;
   /** Closes connections and stores (graceful shutdown, end of tests). */
   close(): Promise<void>;
 }
@@ -73,9 +74,11 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
   const users = new UsersRepository(database.db, clock);
   const passwords = options.passwords ?? createPasswordHasher();
   const ttlMs = config.session.idleTimeoutMs;
-  const sessionStore = redis
-    ? new RedisSessionStore({ client: redis, clock, ttlMs, prefix, logger })
-    : new DatabaseSessionStore({ db: database.db, clock, ttlMs, logger });
+  const sessionStore = new ExpressSessionStore(
+    redis
+      ? new RedisSessionBackend({ client: redis, clock, ttlMs, prefix, logger })
+      : new DatabaseSessionBackend({ db: database.db, clock, ttlMs, logger, changeCounter: database.changeCounter }),
+  );
 
   // One keep-alive pool per process for everything that talks to Fortellis.
   // maxFreeSockets = maxSockets: under load the proxy's calls finish in batches, and every socket freed beyond

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
-import { createHttpServer } from './http/server';
+import { createHttpServer } from './web/server';
 import { pointAtSimulator, type AppConfig } from './config/load';
 import { buildDependencies, type BuildOptions, type BuiltDependencies } from './dependencies';
 import { ensureDemoUsers, refuseWellKnownDemoPasswords } from './auth/demo-users';
@@ -49,7 +49,7 @@ export async function startServer(initialConfig: AppConfig, options: StartOption
   if (config.simulator.enabled) await ensureDemoUsers(deps.users, deps.passwords);
   else await refuseWellKnownDemoPasswords(deps);
 
-  // Not app.listen(): createHttpServer() builds requests that are Express objects from birth (src/http/server.ts).
+  // Not app.listen(): createHttpServer() builds requests that are Express objects from birth (src/web/server.ts).
   const server = createHttpServer(createApp(deps), config.http).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

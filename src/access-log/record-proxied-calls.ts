@@ -1,40 +1,40 @@
-import type { RequestHandler } from 'express';
-import type { Clock } from '../lib/clock';
-import type { AccessLogWriter } from './writer';
+import type { AccessEntry } from './entry';
 
 /** Longer paths are cut (the column holds 2048); no API path of Fortellis comes near. */
 const MAX_PATH = 2048;
 
+/** What the access log keeps of a call's session, taken when the call came in. */
+export interface CallActor {
+  userId: string | null;
+  username: string | null;
+  subscriptionId: string | null;
+}
+
+/** Nobody signed in (a refused call is worth seeing too). */
+export const NO_ACTOR: CallActor = { userId: null, username: null, subscriptionId: null };
+
+/** The actor of a session (signed in or not): what the call acted as, whatever happens to the session later. */
+export function callActor(session: { userId?: string; username?: string; subscriptionId?: string } | undefined): CallActor {
+  const userId = session?.userId ?? null;
+  return userId ? { userId, username: session?.username ?? null, subscriptionId: session?.subscriptionId ?? null } : NO_ACTOR;
+}
+
 /**
- * Mounted on `/api/fortellis`: one access-log entry per call, signed in or not (a refused call is worth
- * seeing too), written when the answer is over (`close` fires for finished and for abandoned answers alike).
- * The per-call cost is one listener and one object pushed onto an array (see README, Performance).
+ * One access-log entry per proxied call, written by the API's lean route (src/web/api-proxy-route.ts)
+ * when the answer is over (`close` fires for finished and for abandoned answers alike). `path` is below
+ * /api/fortellis and has no query string (which may hold customer data). The per-call cost is one object
+ * pushed onto an array (see README, Performance).
  */
-export function recordProxiedCalls(writer: AccessLogWriter, clock: Clock): RequestHandler {
-  return (req, res, next) => {
-    const at = clock.now();
-    const started = performance.now();
-    const session = req.session;
-    // Taken now: the session is what the call acted as, whatever happens to it later.
-    const userId = session?.userId ?? null;
-    const username = userId ? (session.username ?? null) : null;
-    const subscriptionId = userId ? (session.subscriptionId ?? null) : null;
-    // req.path is below the mount point and has no query string (which may hold customer data); read now,
-    // since routers further down rewrite req.url while they run.
-    const path = req.path.length > MAX_PATH ? req.path.slice(0, MAX_PATH) : req.path;
-    res.once('close', () => {
-      writer.record({
-        at,
-        userId,
-        username,
-        subscriptionId,
-        method: req.method,
-        path,
-        status: res.statusCode,
-        requestId: (res.locals.requestId as string | undefined) ?? null,
-        durationMs: Math.round(performance.now() - started),
-      });
-    });
-    next();
+export function accessEntry(call: { at: number; actor: CallActor; method: string; path: string; status: number; requestId: string; durationMs: number }): AccessEntry {
+  return {
+    at: call.at,
+    userId: call.actor.userId,
+    username: call.actor.username,
+    subscriptionId: call.actor.subscriptionId,
+    method: call.method,
+    path: call.path.length > MAX_PATH ? call.path.slice(0, MAX_PATH) : call.path,
+    status: call.status,
+    requestId: call.requestId,
+    durationMs: Math.round(call.durationMs),
   };
 }

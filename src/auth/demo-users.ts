@@ -1,5 +1,6 @@
 import type { PasswordHasher } from './password';
-import { UserExistsError, type UsersRepository } from './users';
+import { AppError } from '../core/errors';
+import type { UsersRepository } from './users';
 
 export const DEMO_USER = { username: 'demo', password: 'demo-password', subscriptionId: 'test', role: 'user' } as const;
 export const DEMO_ADMIN = { username: 'admin', password: 'admin-password', subscriptionId: 'test', role: 'admin' } as const;
@@ -12,7 +13,7 @@ export async function ensureDemoUsers(users: UsersRepository, passwords: Passwor
       await users.create({ username: account.username, passwordHash: await passwords.hash(account.password), subscriptionId: account.subscriptionId, role: account.role });
     } catch (error) {
       // Another instance created it at the same moment: fine.
-      if (!(error instanceof UserExistsError)) throw error;
+      if (!(error instanceof AppError && error.code === 'user-exists')) throw error;
     }
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from '../core/errors';
 import type { PasswordHasher } from './password';
 import { passwordSchema, roleSchema, subscriptionIdSchema, usernameSchema, type Role, type User, type UsersRepository } from './users';
 
@@ -7,9 +8,10 @@ export interface SessionTerminator {
   destroyUserSessions(userId: string): Promise<number>;
 }
 
-export class UserInputError extends Error {
+/** A user change refused for its input (code `user-input-invalid`, 400): each problem in words. */
+export class UserInputError extends AppError {
   constructor(readonly problems: string[]) {
-    super(problems.join('; '));
+    super({ status: 400, code: 'user-input-invalid', title: 'Invalid user details', detail: problems.join('; ') });
     this.name = 'UserInputError';
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { z } from 'zod';
+import { AppError } from '../core/errors';
 import type { Clock } from '../lib/clock';
 import type { Database, UsersTable, UserSubscriptionsTable } from '../db/schema';
 
@@ -58,9 +59,10 @@ export const passwordSchema = z.string().min(8, 'must be at least 8 characters')
 
 export const roleSchema = z.enum(ROLES, { error: 'must be admin or user' });
 
-export class UserExistsError extends Error {
+/** The username is taken (code `user-exists`, 409). */
+export class UserExistsError extends AppError {
   constructor(username: string) {
-    super(`A user named "${username}" already exists`);
+    super({ status: 409, code: 'user-exists', title: 'Username taken', detail: `A user named "${username}" already exists` });
     this.name = 'UserExistsError';
   }
 }

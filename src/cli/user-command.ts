@@ -2,10 +2,11 @@ import os from 'node:os';
 import { envSchema } from '../config/schema';
 import { openDatabase } from '../db/database';
 import { createPasswordHasher, type PasswordHasher } from '../auth/password';
-import { UserAdministration, UserInputError, type SessionTerminator } from '../auth/user-admin';
-import { UserExistsError, UsersRepository } from '../auth/users';
-import { DatabaseSessionStore } from '../session/database-store';
-import { RedisSessionStore } from '../session/redis-store';
+import { UserAdministration, type SessionTerminator } from '../auth/user-admin';
+import { AppError } from '../core/errors';
+import { UsersRepository } from '../auth/users';
+import { destroyDatabaseUserSessions } from '../session/database-store';
+import { destroyRedisUserSessions } from '../session/redis-store';
 import { closeRedis, connectRedis } from '../lib/redis';
 import { systemClock } from '../lib/clock';
 import { unlockInRedis } from '../auth/sign-in-throttle';
@@ -33,7 +34,12 @@ The CLI does not check subscriptions with Fortellis; the admin pages (/admin/use
 Uses DATABASE_URL (default sqlite:./data/app.db) and, when set, REDIS_URL / REDIS_KEY_PREFIX (sessions,
 sign-in lockouts).`;
 
-export class UsageError extends Error {}
+/** The command line itself is wrong (code `usage`). */
+export class UsageError extends AppError {
+  constructor(detail: string) {
+    super({ status: 400, code: 'usage', title: 'Bad usage', detail });
+  }
+}
 
 export interface CommandIo {
   out(line: string): void;
@@ -58,7 +64,8 @@ export async function runUserCommand(argv: string[], io: CommandIo, options: Com
   try {
     return await run(argv, io, options);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof UserInputError || error instanceof UserExistsError) {
+    // A mistake of the caller (usage, input, a taken name: 4xx by the error's own status) is told, not thrown.
+    if (error instanceof AppError && error.status < 500) {
       io.err(error.message);
       return 2;
     }
@@ -89,9 +96,9 @@ async function run(argv: string[], io: CommandIo, options: CommandOptions): Prom
   const redis = env.REDIS_URL ? await connectRedis({ url: env.REDIS_URL, logger: { warn: () => undefined, info: () => undefined } }) : undefined;
   try {
     // Sessions live where the app keeps them: removing a user must end them there.
-    const sessions: SessionTerminator = redis
-      ? new RedisSessionStore({ client: redis, clock: systemClock, ttlMs: 1, prefix: env.REDIS_KEY_PREFIX })
-      : new DatabaseSessionStore({ db: database.db, clock: systemClock, ttlMs: 1 });
+    const sessions: SessionTerminator = {
+      destroyUserSessions: (userId) => (redis ? destroyRedisUserSessions(redis, env.REDIS_KEY_PREFIX, userId) : destroyDatabaseUserSessions(database.db, userId)),
+    };
     const repository = new UsersRepository(database.db, systemClock);
     const users = new UserAdministration(repository, options.passwords ?? createPasswordHasher(), sessions);
     const [first, second] = args as [string, string];

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { envSchema, type Env } from './schema';
-import { allowedHostNames, parseAllowedHosts } from '../http/host-check';
+import { allowedHostNames, parseAllowedHosts } from './allowed-hosts';
 import { parseAllowedPaths, type PathRule } from '../fortellis/path-policy';
 import { parseEncryptionKeys, SIMULATOR_MFA_KEY } from '../auth/mfa/secret-box';
-import { SIMULATOR_API_PATH, SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET, SIMULATOR_ISSUER_PATH } from '../simulator/constants';
+import { SIMULATOR_API_PATH, SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET, SIMULATOR_ISSUER_PATH } from '../core/simulator-contract';
 
 const MIN_SECRET_BYTES = 32;
 

@@ -1,7 +1,7 @@
 import { setTimeout as pause } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryCompiler, type QueryResult, type TransactionSettings } from 'kysely';
-import { AppError, storeUnavailable } from '../http/errors';
+import { AppError, storeUnavailable } from '../core/errors';
 
 export interface OutagePolicy {
   /** Errors that mean the database cannot work now (see outages.ts): they become 503 `storeUnavailable('database')`. */

@@ -1,19 +1,34 @@
-import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import https from 'node:https';
-import type { Request, Response } from 'express';
-import { AppError } from '../http/errors';
-import { describeGatewayCode, findGatewayCode, type GatewayErrorCode } from './gateway-errors';
-import { isAllowed, normaliseProxyTarget, PathRejectedError, type NormalisedTarget, type PathRule } from './path-policy';
+import type http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AppError } from '../core/errors';
+import { type GatewayErrorCode } from './gateway-errors';
+import type { PathRule } from './path-policy';
 import type { TokenProvider } from './token-provider';
-import { connectionNominated, forwardedRequestHeaders } from './header-policy';
+import { forwardedRequestHeaders } from './header-policy';
 import { createLinkRewriter, type StreamingLinkRewriter } from './link-rewrite';
+import {
+  ALLOW,
+  attemptHeaders,
+  classifyErrorAnswer,
+  gatewayProblem,
+  INSPECTED_BODY_LIMIT,
+  pathPrefix,
+  planDelivery,
+  planUpstreamRequest,
+  type ProxyCall,
+  type UpstreamPlan,
+} from './proxy-plan';
+import { clientGone, nodeHttpTransport, upstreamUnreachable, type Exchange, type UpstreamTransport } from './upstream-transport';
+
+export { INSPECTED_BODY_LIMIT, pathPrefix, PROXIED_METHODS, isJson, type ProxyCall } from './proxy-plan';
 
 /**
  * The API proxy: `/api/fortellis/<path>` → `FORTELLIS_API_BASE_URL/<path>`, with the app's token, the
- * session's Subscription-Id and a fresh Request-Id. It streams answers through with Node's http client and
- * keep-alive agents (axios would buffer and re-encode every body); error answers are read (up to a limit)
- * so that Fortellis gateway codes can be recognised and explained, and links to the API host in JSON
- * answers are rewritten to go through the proxy.
+ * session's Subscription-Id and a fresh Request-Id. Framework-free: it takes Node's request and response,
+ * runs the pure decisions of proxy-plan.ts, sends through an UpstreamTransport, and returns what the
+ * request's log line needs. It streams answers through (axios would buffer and re-encode every body);
+ * error answers are read (up to a limit) so that Fortellis gateway codes can be recognised and explained,
+ * and links to the API host in JSON answers are rewritten to go through the proxy.
  */
 
 export interface ProxyOptions {
@@ -26,73 +41,51 @@ export interface ProxyOptions {
   /** Request headers forwarded beyond the default few (PROXY_FORWARD_HEADERS, lower-case, already checked). */
   forwardHeaders?: readonly string[];
   tokens: TokenProvider;
-  /** Keep-alive agent for the upstream; one per process so connections are reused. */
+  /** Keep-alive agent for the upstream; one per process so connections are reused (unless `transport` is given). */
   agent: http.Agent;
+  /** How requests reach the API host; default node:http with `agent`. */
+  transport?: UpstreamTransport;
   /** Called once per proxied call with the upstream status (0 when there was no answer). */
   onUpstreamResponse?: (info: { pathPrefix: string; status: number; durationMs: number }) => void;
 }
 
-export interface ProxyCall {
-  subscriptionId: string;
-  requestId: string;
+/** What a proxied call's log line and metrics need to know, handed back rather than left on the response. */
+export interface ProxyOutcome {
+  /** The status Fortellis answered (the last attempt's), when it answered. */
+  upstreamStatus: number | undefined;
+  /** The problem the browser is to be told (nothing was sent yet), when the call did not go through. */
+  error: AppError | undefined;
 }
 
-/**
- * The methods Fortellis APIs are called with. Anything else (TRACE, CONNECT, WebDAV's PROPFIND, QUERY...)
- * would go out with the app's token to an API that has no use for it, and TRACE echoes the token back:
- * 405. OPTIONS is left out too: it only matters for CORS preflights, which a browser sends to the proxy's
- * origin, never through it.
- */
-export const PROXIED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
-const ALLOW = [...PROXIED_METHODS].join(', ');
+/** A proxy bound to its configuration: one call per browser request. */
+export type FortellisProxy = (req: IncomingMessage, res: ServerResponse, call: ProxyCall) => Promise<ProxyOutcome>;
 
-/**
- * The proxied methods that are idempotent (RFC 9110 §9.2.2) and so may be sent again when a kept-alive
- * connection turns out to be dead; "a proxy MUST NOT automatically retry non-idempotent requests" (POST, PATCH).
- */
-const RETRYABLE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
-
-/** Response headers safe to give the browser. Set-Cookie and hop-by-hop headers never pass. */
-const RETURNED_RESPONSE_HEADERS = ['content-type', 'content-language', 'etag', 'last-modified', 'retry-after', 'preference-applied'] as const;
-
-const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
-/**
- * Error answers are read up to this size to find a Fortellis code; JSON answers that declare a length up to
- * this size are read whole to rewrite their links and send an exact Content-Length. Anything longer streams.
- */
-export const INSPECTED_BODY_LIMIT = 256 * 1024;
-
-/**
- * Proxied answers are the API's, not this app's pages: whatever they hold (an HTML error page, an SVG) must
- * not run script on the app's origin if a browser is lured into opening one. `sandbox` gives the document a
- * unique opaque origin, `default-src 'none'` loads nothing.
- */
-const PROXIED_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox";
-
-export function createFortellisProxy(options: ProxyOptions) {
+export function createFortellisProxy(options: ProxyOptions): FortellisProxy {
   const base = new URL(options.apiBaseUrl);
-  const basePath = base.pathname.replace(/\/$/, '');
-  const transport = base.protocol === 'https:' ? https : http;
-  const forwardedHeaders = forwardedRequestHeaders(options.forwardHeaders ?? []);
+  const policy = { basePath: base.pathname.replace(/\/$/, ''), allowedPaths: options.allowedPaths, forwardedHeaders: forwardedRequestHeaders(options.forwardHeaders ?? []) };
+  const transport = options.transport ?? nodeHttpTransport({ baseUrl: options.apiBaseUrl, agent: options.agent, timeoutMs: options.timeoutMs });
   const links = createLinkRewriter(options.apiBaseUrl, '/api/fortellis');
 
   /**
-   * Handles one browser request; errors are thrown as AppError for the error middleware.
+   * Handles one browser request. `req.url` is the part below `/api/fortellis`. Expected failures come back
+   * as `outcome.error` (the adapter answers them); only bugs throw.
    *
    * This runs for every API call, so it keeps per-call work small (see README, "Performance"): one 'close'
    * listener on the browser's response for the whole call instead of one per upstream attempt, the answer
    * forwarded chunk by chunk without `pipe()` (which attaches half a dozen listeners per call), and nothing
    * computed for metrics that nobody reads.
    */
-  return async function proxy(req: Request, res: Response, call: ProxyCall): Promise<void> {
-    res.locals.routeLabel = '/api/fortellis/*';
-    const method = req.method;
-    if (!PROXIED_METHODS.has(method)) {
-      res.setHeader('Allow', ALLOW);
-      throw methodNotProxied(method);
+  return async function proxy(req, res, call) {
+    const outcome: ProxyOutcome = { upstreamStatus: undefined, error: undefined };
+    let plan: UpstreamPlan;
+    try {
+      plan = planUpstreamRequest(req.method!, req.url!, req.headers, call, policy);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      if (error.status === 405) res.setHeader('Allow', ALLOW);
+      outcome.error = error;
+      return outcome;
     }
-    const target = checkedTarget(req.url, method, options.allowedPaths);
 
     // A browser that goes away takes the upstream exchange in flight with it. Prepended, so that the
     // request log line (written on 'close' too) already reads 499.
@@ -105,192 +98,72 @@ export function createFortellisProxy(options: ProxyOptions) {
       exchange.response?.destroy();
       exchange.finish?.();
     });
+    try {
+      await relay(req, res, plan, exchange, outcome);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      outcome.error = error;
+    }
+    return outcome;
+  };
 
-    const body = METHODS_WITH_BODY.has(method) ? await readBody(req, res, options.bodyLimitBytes, options.bodyTimeoutMs) : undefined;
+  async function relay(req: IncomingMessage, res: ServerResponse, plan: UpstreamPlan, exchange: Exchange, outcome: ProxyOutcome): Promise<void> {
+    const body = plan.readsBody ? await readBody(req, res, options.bodyLimitBytes, options.bodyTimeoutMs) : undefined;
     const started = performance.now();
+    const send = (accessToken: string) =>
+      transport.send({ method: plan.method, path: plan.path, headers: attemptHeaders(plan, accessToken, body), body, retryable: plan.retryable }, exchange);
 
     let token = await options.tokens.getToken();
-    let upstream = await send(token.value, false);
-    let gatewayCode: GatewayErrorCode | undefined;
+    let upstream = await send(token.value);
     let inspected: Prefix | undefined;
+    let gatewayCode: GatewayErrorCode | undefined;
     if (upstream.statusCode! >= 400) {
       inspected = await readPrefix(upstream, INSPECTED_BODY_LIMIT);
-      gatewayCode = inspected.complete ? findGatewayCode(parseJson(inspected.chunks)) : undefined;
+      const verdict = classifyErrorAnswer(inspected.complete ? concat(inspected.chunks) : undefined);
+      gatewayCode = verdict.gatewayCode;
       // The token was revoked or expired early: drop it (if still ours), get one fresh token, replay once.
-      if (gatewayCode && describeGatewayCode(gatewayCode).tokenProblem) {
-        await options.tokens.invalidate(token.value);
-        token = await options.tokens.getToken();
-        upstream = await send(token.value, false);
-        inspected = undefined;
-        gatewayCode = undefined;
-        if (upstream.statusCode! >= 400) {
-          inspected = await readPrefix(upstream, INSPECTED_BODY_LIMIT);
-          gatewayCode = inspected.complete ? findGatewayCode(parseJson(inspected.chunks)) : undefined;
-        }
+      if (verdict.replay) {
+        ({ upstream, inspected, gatewayCode } = await replayWithFreshToken(token.value, send));
       }
     }
     const status = upstream.statusCode!;
-    options.onUpstreamResponse?.({ pathPrefix: pathPrefix(target.path), status, durationMs: performance.now() - started });
-    res.locals.upstreamStatus = status;
+    options.onUpstreamResponse?.({ pathPrefix: pathPrefix(plan.apiPath), status, durationMs: performance.now() - started });
+    outcome.upstreamStatus = status;
+    if (gatewayCode) throw gatewayProblem(gatewayCode, status, plan);
 
-    if (gatewayCode) {
-      const info = describeGatewayCode(gatewayCode);
-      throw new AppError({
-        status,
-        code: 'fortellis-error',
-        title: `Fortellis answered ${gatewayCode}`,
-        detail: info.explanation,
-        fortellisCode: gatewayCode,
-        logDetail: `upstream ${method} ${target.path} answered ${status} ${gatewayCode}`,
-        extensions: { party: info.party },
-      });
-    }
-
-    const headers = upstream.headers;
-    const json = isJson(headers['content-type']);
-    // Links are rewritten in plain JSON only: a compressed body (never asked for, but possible) passes as it is.
-    const rewritable = json && headers['content-encoding'] === undefined;
-    const declaredLength = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
-    if (method === 'HEAD' || status === 204 || status === 304) {
-      sendHeaders(res, status, headers, options.apiBaseUrl, json);
-      if (declaredLength !== undefined) res.setHeader('content-length', declaredLength);
+    const delivery = planDelivery(plan.method, status, upstream.headers, options.apiBaseUrl);
+    res.statusCode = status;
+    for (const name in delivery.headers) res.setHeader(name, delivery.headers[name]!);
+    if (delivery.bodyless) {
+      if (delivery.declaredLength !== undefined) res.setHeader('content-length', delivery.declaredLength);
       res.end();
       upstream.resume();
       return;
     }
     // A small JSON answer is read whole: its links are rewritten and its length stays exact.
-    if (!inspected && rewritable && declaredLength !== undefined && declaredLength <= INSPECTED_BODY_LIMIT) {
-      inspected = await readPrefix(upstream, INSPECTED_BODY_LIMIT);
-    }
-    sendHeaders(res, status, headers, options.apiBaseUrl, json);
+    if (!inspected && delivery.readWhole) inspected = await readPrefix(upstream, INSPECTED_BODY_LIMIT);
     if (inspected?.complete) {
       const whole = concat(inspected.chunks);
-      const answer = rewritable ? links.rewrite(whole) : whole;
+      const answer = delivery.rewriteLinks ? links.rewrite(whole) : whole;
       res.setHeader('content-length', answer.length);
       res.end(answer);
       return;
     }
     // Streamed: JSON through the streaming rewriter (its length may change, so none is declared), anything
     // else byte for byte with the upstream's length.
-    if (!rewritable && declaredLength !== undefined) res.setHeader('content-length', declaredLength);
-    await forwardToClient(upstream, res, exchange, inspected?.chunks, rewritable ? links.stream() : undefined);
-
-    /**
-     * One upstream exchange. A kept-alive socket may have been dropped by the upstream or a load balancer
-     * while it sat idle; if it fails before any byte of the answer, an idempotent call is sent once more on
-     * a fresh connection (Node's own advice for `request.reusedSocket`).
-     */
-    function send(accessToken: string, fresh: boolean): Promise<IncomingMessage> {
-      const outgoing: OutgoingHttpHeaders = {
-        accept: 'application/json',
-        authorization: `Bearer ${accessToken}`,
-        'subscription-id': call.subscriptionId,
-        'request-id': call.requestId,
-      };
-      const hopByHop = connectionNominated(req.headers.connection);
-      for (const name of forwardedHeaders) {
-        const value = req.headers[name];
-        if (value !== undefined && !hopByHop?.has(name)) (outgoing as Record<string, string | string[]>)[name] = value;
-      }
-      if (body) outgoing['content-length'] = body.length;
-
-      return new Promise((resolve, reject) => {
-        const upstreamRequest = transport.request(
-          {
-            protocol: base.protocol,
-            hostname: base.hostname,
-            port: base.port,
-            method,
-            path: `${basePath}${target.path}${target.search}`,
-            headers: outgoing,
-            // The retry's connection is its own and closes after the answer.
-            agent: fresh ? false : options.agent,
-            timeout: options.timeoutMs,
-          },
-          (response) => {
-            exchange.request = undefined;
-            exchange.response = response;
-            resolve(response);
-          },
-        );
-        exchange.request = upstreamRequest;
-        upstreamRequest.on('timeout', () => upstreamRequest.destroy(upstreamTimeout(options.timeoutMs)));
-        upstreamRequest.on('error', (error) => {
-          if (error instanceof AppError) return reject(error);
-          if (!fresh && upstreamRequest.reusedSocket && RETRYABLE_METHODS.has(method) && !exchange.clientGone) {
-            // Sockets are handed out last-in first-out: every idle one is older than this dead one.
-            dropIdleSockets(options.agent);
-            return resolve(send(accessToken, true));
-          }
-          reject(upstreamUnreachable(error));
-        });
-        // The browser may have gone while the token was being fetched.
-        if (exchange.clientGone) upstreamRequest.destroy(clientGone());
-        upstreamRequest.end(body);
-      });
-    }
-  };
-}
-
-/** What one proxied call has in flight upstream, for the browser's 'close' listener. */
-interface Exchange {
-  /** The browser closed the connection before its answer was complete. */
-  clientGone: boolean;
-  request: http.ClientRequest | undefined;
-  response: IncomingMessage | undefined;
-  /** Ends the forwarding of the answer early. */
-  finish: (() => void) | undefined;
-}
-
-/** `/service/v3/appointments/x` → `/service/v3`: the metrics label (the first two segments). */
-export function pathPrefix(path: string): string {
-  const second = path.indexOf('/', 1);
-  if (second === -1) return path;
-  const third = path.indexOf('/', second + 1);
-  return third === -1 ? path : path.slice(0, third);
-}
-
-/** The canonical upstream path and query, or a 400 / 403 problem before anything is sent. */
-function checkedTarget(rawTarget: string, method: string, allowedPaths: readonly PathRule[] | null): NormalisedTarget {
-  let target: NormalisedTarget;
-  try {
-    target = normaliseProxyTarget(rawTarget);
-  } catch (error) {
-    if (!(error instanceof PathRejectedError)) throw error;
-    throw new AppError({ status: 400, code: 'bad-api-path', title: 'Bad API path', detail: error.message, extensions: { problem: error.problem } });
+    if (!delivery.rewriteLinks && delivery.declaredLength !== undefined) res.setHeader('content-length', delivery.declaredLength);
+    await forwardToClient(upstream, res, exchange, inspected?.chunks, delivery.rewriteLinks ? links.stream() : undefined);
   }
-  if (!isAllowed(allowedPaths, method, target.path)) {
-    throw new AppError({ status: 403, code: 'api-path-not-allowed', title: 'API path not allowed', detail: `This app does not allow ${method} ${target.path}.` });
-  }
-  return target;
-}
 
-/** Status and the headers the browser may see, with the proxy's own protection of the app's origin. */
-function sendHeaders(res: Response, status: number, headers: IncomingHttpHeaders, apiBaseUrl: string, json: boolean): void {
-  res.status(status);
-  for (const name of RETURNED_RESPONSE_HEADERS) {
-    const value = headers[name];
-    if (value !== undefined) res.setHeader(name, value);
+  /** The one replay: the refused token is dropped (only if it is still the current one) and a fresh one used. */
+  async function replayWithFreshToken(refused: string, send: (accessToken: string) => Promise<IncomingMessage>) {
+    await options.tokens.invalidate(refused);
+    const token = await options.tokens.getToken();
+    const upstream = await send(token.value);
+    if (upstream.statusCode! < 400) return { upstream, inspected: undefined, gatewayCode: undefined };
+    const inspected = await readPrefix(upstream, INSPECTED_BODY_LIMIT);
+    return { upstream, inspected, gatewayCode: classifyErrorAnswer(inspected.complete ? concat(inspected.chunks) : undefined).gatewayCode };
   }
-  // Without a declared type a browser might guess one; with nosniff (helmet) it will not, and this says why.
-  if (headers['content-type'] === undefined) res.setHeader('content-type', 'application/octet-stream');
-  res.setHeader('content-security-policy', PROXIED_CSP);
-  // fetch() ignores Content-Disposition, so the frontend reads these answers as before; a browser sent to
-  // one (a link in a mail) saves it instead of rendering HTML or SVG of the API's on the app's origin.
-  if (!json) res.setHeader('content-disposition', 'attachment');
-  // A Location into the API becomes the same location through this proxy; anything else is dropped.
-  const location = headers.location;
-  if (typeof location === 'string' && location.startsWith(`${apiBaseUrl}/`)) {
-    res.setHeader('location', `/api/fortellis${location.slice(apiBaseUrl.length)}`);
-  }
-}
-
-/** `application/json`, `application/problem+json`, `application/vnd.x+json; charset=utf-8`... */
-export function isJson(contentType: string | undefined): boolean {
-  if (contentType === undefined) return false;
-  const semicolon = contentType.indexOf(';');
-  const type = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
-  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }
 
 /**
@@ -300,7 +173,7 @@ export function isJson(contentType: string | undefined): boolean {
  */
 function forwardToClient(
   upstream: IncomingMessage,
-  res: Response,
+  res: ServerResponse,
   exchange: Exchange,
   prefix: readonly Buffer[] | undefined,
   rewriter: StreamingLinkRewriter | undefined,
@@ -392,7 +265,7 @@ function readPrefix(upstream: IncomingMessage, limit: number): Promise<Prefix> {
  * body that trickles in (slowloris) gets 408 and the connection is closed. A browser that leaves in the
  * middle is a 499, not an error of ours.
  */
-function readBody(req: Request, res: Response, limit: number, timeoutMs: number): Promise<Buffer> {
+function readBody(req: IncomingMessage, res: ServerResponse, limit: number, timeoutMs: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(bodyTooLarge(limit));
   return new Promise((resolve, reject) => {
@@ -427,23 +300,8 @@ function readBody(req: Request, res: Response, limit: number, timeoutMs: number)
   });
 }
 
-/** Closes the agent's idle connections (after one of them turned out to be dead). */
-function dropIdleSockets(agent: http.Agent): void {
-  for (const sockets of Object.values(agent.freeSockets)) {
-    for (const socket of [...(sockets ?? [])]) socket.destroy();
-  }
-}
-
 function concat(chunks: readonly Buffer[]): Buffer {
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-}
-
-function parseJson(chunks: readonly Buffer[]): unknown {
-  try {
-    return JSON.parse(concat(chunks).toString('utf8'));
-  } catch {
-    return undefined;
-  }
 }
 
 const bodyTooLarge = (limit: number) =>
@@ -457,30 +315,3 @@ const bodyTimeout = (timeoutMs: number) =>
     detail: `The request body did not arrive within ${timeoutMs} ms.`,
   });
 
-const methodNotProxied = (method: string) =>
-  new AppError({
-    status: 405,
-    code: 'method-not-proxied',
-    title: 'Method not allowed',
-    detail: `The API proxy does not forward ${method} requests. It forwards ${ALLOW}.`,
-  });
-
-const upstreamTimeout = (timeoutMs: number) =>
-  new AppError({
-    status: 504,
-    code: 'fortellis-timeout',
-    title: 'Fortellis did not answer in time',
-    detail: `Fortellis did not answer within ${timeoutMs} ms. Try again in a moment.`,
-  });
-
-const upstreamUnreachable = (error: Error) =>
-  new AppError({
-    status: 502,
-    code: 'fortellis-unreachable',
-    title: 'Fortellis could not be reached',
-    detail: 'The app could not reach Fortellis. Try again in a moment.',
-    logDetail: `upstream connection failed: ${(error as NodeJS.ErrnoException).code ?? error.message}`,
-    cause: error,
-  });
-
-const clientGone = () => new AppError({ status: 499, code: 'client-closed-request', title: 'Client closed request' });

@@ -1,6 +1,6 @@
 import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
-import { AppError } from '../http/errors';
+import { AppError } from '../core/errors';
 
 /**
  * The client-credentials token request (RFC 6749 §4.4) exactly as Fortellis' Okta-based identity server

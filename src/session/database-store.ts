@@ -1,15 +1,15 @@
-import session from 'express-session';
+import type { SessionData } from 'express-session';
 import { CompiledQuery, PostgresAdapter, sql, type Kysely } from 'kysely';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { Database } from '../db/schema';
-import { storeUnavailable } from '../http/errors';
+import { storeUnavailable } from '../core/errors';
 import { TouchThrottle } from './touch-throttle';
 import { parseSessionRecord, withoutGeneration } from './session-record';
 
-type Callback<T = void> = (error?: unknown, value?: T) => void;
+import type { SessionBackend } from './session-backend';
 
-const failed = (callback: Callback<never> | undefined) => (error: unknown) => callback?.(storeUnavailable('session store', error));
+const unavailable = (error: unknown) => storeUnavailable('session store', error);
 
 export interface DatabaseSessionStoreOptions {
   db: Kysely<Database>;
@@ -20,17 +20,34 @@ export interface DatabaseSessionStoreOptions {
   touchIntervalMs?: number;
   /** Told about unreadable session rows (never their id: it is the cookie's secret). */
   logger?: Pick<Logger, 'warn'>;
+  /**
+   * A counter that moves whenever anything may have changed the database (SQLite: another connection's
+   * commit, `data_version`, or any statement of this one, `total_changes()`; see OpenDatabase.changeCounter).
+   * Given, recent rows are served from memory while it stands still. Exact: every change, by this process or
+   * another, through this backend or not, moves it before the next read. The price: any write (an access-log
+   * batch, an audit entry) empties the memory, and the next read of each session goes to the database.
+   */
+  changeCounter?: () => string;
 }
+
+interface SessionRow {
+  data: string;
+  expires_at: number | string;
+  generation: number | string | null;
+}
+
+/** Rows kept in memory at most (a few hundred bytes each); the whole cache goes whenever anything changed. */
+const CACHED_ROWS = 10_000;
 
 /** No generation to check yet: a new session takes the user's current one. */
 const NEW_SESSION = Number.MAX_SAFE_INTEGER;
 
 /**
- * express-session store on the app's database (SQLite by default, PostgreSQL when configured), so sessions
- * survive restarts and are shared by every process on the same database. MemoryStore is not used: it leaks
- * and is single-process (express-session's own warning).
+ * Sessions in the app's database (SQLite by default, PostgreSQL when configured), so they survive restarts
+ * and are shared by every process on the same database. MemoryStore is not used: it leaks and is
+ * single-process (express-session's own warning).
  */
-export class DatabaseSessionStore extends session.Store {
+export class DatabaseSessionBackend implements SessionBackend {
   private readonly db: Kysely<Database>;
   private readonly clock: Clock;
   private readonly ttlMs: number;
@@ -42,11 +59,19 @@ export class DatabaseSessionStore extends session.Store {
   private readonly selectSessionSql: string;
   private readonly postgres: boolean;
   private readonly logger?: Pick<Logger, 'warn'>;
+  private readonly changeCounter?: () => string;
+  private readonly cache = new Map<string, SessionRow>();
+  private cacheVersion = '';
+  /**
+   * This backend's own writes: counted up when one starts and when it ends, with the writes in flight. A
+   * row read while one of them was on its way is not kept (it may be what the write replaces).
+   */
+  private writeEpoch = 0;
+  private writesInFlight = 0;
   /** Rows written (set or touch): the benchmark reports writes per request. */
   writes = 0;
 
   constructor(options: DatabaseSessionStoreOptions) {
-    super();
     this.db = options.db;
     this.clock = options.clock;
     this.ttlMs = options.ttlMs;
@@ -54,37 +79,85 @@ export class DatabaseSessionStore extends session.Store {
     this.selectSessionSql = this.db.selectFrom('sessions').select(['data', 'expires_at', 'generation']).where('sid', '=', '').compile().sql;
     this.postgres = this.db.getExecutor().adapter instanceof PostgresAdapter;
     this.logger = options.logger;
+    this.changeCounter = options.changeCounter;
   }
 
-  override get(sid: string, callback: Callback<session.SessionData | null>): void {
-    // Read on every request, never cached: a session destroyed by another process must stop working at once.
-    this.db
-      .executeQuery(CompiledQuery.raw(this.selectSessionSql, [sid]) as CompiledQuery<{ data: string; expires_at: number | string; generation: number | string | null }>)
-      .then(({ rows }) => {
-        const row = rows[0];
-        if (!row) return callback(undefined, null);
-        if (Number(row.expires_at) <= this.clock.now()) {
-          return this.destroy(sid, (error) => callback(error, null));
-        }
-        const data = parseSessionRecord(row.data);
-        if (!data) {
-          // An unreadable row is no session: the request goes on signed out, and the row goes.
-          this.logger?.warn({ event: 'session.unreadable-record', store: 'database' }, 'unreadable session record deleted');
-          return this.destroy(sid, () => callback(undefined, null));
-        }
-        callback(undefined, row.generation === null ? data : { ...data, generation: Number(row.generation) });
-      }, failed(callback));
+  async get(sid: string): Promise<SessionData | null> {
+    // A session destroyed by another process must stop working at once: read from the database, or from
+    // memory only while the change counter says nothing at all has changed since.
+    const row = this.cachedRow(sid) ?? (await this.readRow(sid));
+    if (!row) return null;
+    if (Number(row.expires_at) <= this.clock.now()) {
+      await this.destroy(sid);
+      return null;
+    }
+    // Parsed afresh each time: express-session changes the object it is given (its cookie).
+    const data = parseSessionRecord(row.data);
+    if (!data) {
+      // An unreadable row is no session: the request goes on signed out, and the row goes.
+      this.logger?.warn({ event: 'session.unreadable-record', store: 'database' }, 'unreadable session record deleted');
+      await this.destroy(sid).catch(() => undefined);
+      return null;
+    }
+    return row.generation === null ? data : { ...data, generation: Number(row.generation) };
   }
 
-  override set(sid: string, data: session.SessionData, callback?: Callback): void {
+  private cachedRow(sid: string): SessionRow | undefined {
+    if (!this.changeCounter) return undefined;
+    let version: string;
+    try {
+      version = this.changeCounter();
+    } catch {
+      // The database cannot say (closed, away): nothing from memory; the read reports what is wrong.
+      this.cache.clear();
+      this.cacheVersion = '';
+      return undefined;
+    }
+    if (version !== this.cacheVersion) {
+      this.cache.clear();
+      this.cacheVersion = version;
+      return undefined;
+    }
+    return this.cache.get(sid);
+  }
+
+  private async readRow(sid: string): Promise<SessionRow | undefined> {
+    const version = this.changeCounter ? this.cacheVersion : undefined;
+    const epoch = this.writeEpoch;
+    let rows: SessionRow[];
+    try {
+      ({ rows } = await this.db.executeQuery(CompiledQuery.raw(this.selectSessionSql, [sid]) as CompiledQuery<SessionRow>));
+    } catch (error) {
+      throw unavailable(error);
+    }
+    const row = rows[0];
+    // Kept only if nothing changed while the query ran: no commit of another connection (the counter is
+    // read again) and no write of this backend, started or finished.
+    if (row && version !== undefined && version !== '' && epoch === this.writeEpoch && this.writesInFlight === 0 && this.changeCounterOrNone() === version) {
+      if (this.cache.size >= CACHED_ROWS) this.cache.clear();
+      this.cache.set(sid, row);
+    }
+    return row;
+  }
+
+  private changeCounterOrNone(): string {
+    try {
+      return this.changeCounter!();
+    } catch {
+      return '';
+    }
+  }
+
+  async set(sid: string, data: SessionData): Promise<void> {
     const now = this.clock.now();
     const json = JSON.stringify(withoutGeneration(data));
     const expiresAt = now + this.ttlMs;
-    const write = data.userId ? this.writeUserSession(sid, data.userId, json, expiresAt, data.generation ?? NEW_SESSION) : this.writeSession(sid, json, expiresAt);
-    write.then(() => {
-      this.recordWrite(sid, now);
-      callback?.();
-    }, failed(callback));
+    await this.writing(
+      () => (data.userId ? this.writeUserSession(sid, data.userId, json, expiresAt, data.generation ?? NEW_SESSION) : this.writeSession(sid, json, expiresAt)),
+      () => this.cache.delete(sid),
+    );
+    this.writes += 1;
+    this.touches.wrote(sid, now);
   }
 
   private async writeSession(sid: string, data: string, expiresAt: number): Promise<void> {
@@ -115,40 +188,25 @@ export class DatabaseSessionStore extends session.Store {
     `.execute(this.db);
   }
 
-  override touch(sid: string, _data: session.SessionData, callback?: Callback): void {
+  async touch(sid: string, _data: SessionData): Promise<void> {
     const now = this.clock.now();
-    if (!this.touches.shouldWrite(sid, now)) {
-      callback?.();
-      return;
-    }
+    if (!this.touches.shouldWrite(sid, now)) return;
     // Counted as written before the write: the requests that end while it is on its way would otherwise all
     // see the interval elapsed and write too (on an asynchronous database, one write per request in flight).
     this.touches.wrote(sid, now);
-    this.db
-      .updateTable('sessions')
-      .set({ expires_at: now + this.ttlMs })
-      .where('sid', '=', sid)
-      .execute()
-      .then(
-        () => {
-          this.writes += 1;
-          callback?.();
-        },
-        (error: unknown) => {
-          // Not written after all: the next request tries again.
-          this.touches.forget(sid);
-          failed(callback)(error);
-        },
-      );
+    try {
+      await this.writing(() => this.db.updateTable('sessions').set({ expires_at: now + this.ttlMs }).where('sid', '=', sid).execute(), () => this.cache.delete(sid));
+    } catch (error) {
+      // Not written after all: the next request tries again.
+      this.touches.forget(sid);
+      throw error;
+    }
+    this.writes += 1;
   }
 
-  override destroy(sid: string, callback?: Callback): void {
+  async destroy(sid: string): Promise<void> {
     this.touches.forget(sid);
-    this.db
-      .deleteFrom('sessions')
-      .where('sid', '=', sid)
-      .execute()
-      .then(() => callback?.(), failed(callback));
+    await this.writing(() => this.db.deleteFrom('sessions').where('sid', '=', sid).execute(), () => this.cache.delete(sid));
   }
 
   /** The user's current session generation (0 for a user that does not exist). */
@@ -162,21 +220,45 @@ export class DatabaseSessionStore extends session.Store {
    * goes up first, so no session write in flight can bring a session back afterwards (see writeUserSession).
    */
   async destroyUserSessions(userId: string): Promise<number> {
-    return this.db.transaction().execute(async (trx) => {
-      await sql`update users set session_generation = session_generation + 1 where id = ${userId}`.execute(trx);
-      const result = await trx.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
-      return Number(result.numDeletedRows);
-    });
+    return this.writing(() => destroyDatabaseUserSessions(this.db, userId), () => this.cache.clear(), false);
   }
 
   /** Deletes expired rows; the server calls this periodically. */
   async pruneExpired(): Promise<number> {
-    const result = await this.db.deleteFrom('sessions').where('expires_at', '<=', this.clock.now()).executeTakeFirst();
+    const result = await this.writing(() => this.db.deleteFrom('sessions').where('expires_at', '<=', this.clock.now()).executeTakeFirst(), () => this.cache.clear(), false);
     return Number(result.numDeletedRows);
   }
 
-  private recordWrite(sid: string, now: number): void {
-    this.writes += 1;
-    this.touches.wrote(sid, now);
+  /**
+   * Runs one write of this backend: what it changes leaves the memory when it starts and again when it has
+   * ended (a read that raced it may have put it back), and reads meanwhile are not kept. `storeError`:
+   * failures as storeUnavailable (the express-session protocol's errors), or as they are.
+   */
+  private async writing<T>(write: () => Promise<T>, invalidate: () => void, storeError = true): Promise<T> {
+    this.writeEpoch += 1;
+    this.writesInFlight += 1;
+    invalidate();
+    try {
+      return await write();
+    } catch (error) {
+      throw storeError ? unavailable(error) : error;
+    } finally {
+      this.writesInFlight -= 1;
+      this.writeEpoch += 1;
+      invalidate();
+    }
   }
+}
+
+/**
+ * Ends every session of one user in the database: the generation goes up first, so no session write in
+ * flight can bring a session back afterwards (see writeUserSession). For the backend and for the CLI,
+ * which ends sessions without running a session backend.
+ */
+export async function destroyDatabaseUserSessions(db: Kysely<Database>, userId: string): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await sql`update users set session_generation = session_generation + 1 where id = ${userId}`.execute(trx);
+    const result = await trx.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  });
 }

@@ -1,12 +1,14 @@
-import session from 'express-session';
+import type { SessionData } from 'express-session';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { RedisClient } from '../lib/redis';
-import { storeUnavailable } from '../http/errors';
+import { storeUnavailable } from '../core/errors';
 import { TouchThrottle } from './touch-throttle';
 import { isSessionData, withoutGeneration } from './session-record';
 
-type Callback<T = void> = (error?: unknown, value?: T) => void;
+import type { SessionBackend } from './session-backend';
+
+const unavailable = (error: unknown) => storeUnavailable('session store', error);
 
 export interface RedisSessionStoreOptions {
   client: RedisClient;
@@ -23,7 +25,7 @@ export interface RedisSessionStoreOptions {
 interface StoredSession {
   /** Expiry by the app's clock (ms); Redis' own TTL only cleans up. */
   e: number;
-  s: session.SessionData;
+  s: SessionData;
   /** The user's session generation when the session was created (absent without a user). */
   g?: number;
 }
@@ -65,12 +67,12 @@ end
 return 1`;
 
 /**
- * express-session store in Redis, shared by every instance of the app. Written for this app rather than
- * taken from connect-redis, because the app needs three things connect-redis does not do: expiry by the
+ * Sessions in Redis, shared by every instance of the app. Written for this app rather than taken from
+ * connect-redis, because the app needs three things connect-redis does not do: expiry by the
  * injected clock (deterministic tests), throttled touches (connect-redis sends EXPIRE on every request),
  * and an index of each user's sessions so that removing a user ends all of them at once.
  */
-export class RedisSessionStore extends session.Store {
+export class RedisSessionBackend implements SessionBackend {
   private readonly client: RedisClient;
   private readonly clock: Clock;
   private readonly ttlMs: number;
@@ -81,7 +83,6 @@ export class RedisSessionStore extends session.Store {
   writes = 0;
 
   constructor(options: RedisSessionStoreOptions) {
-    super();
     this.client = options.client;
     this.clock = options.clock;
     this.ttlMs = options.ttlMs;
@@ -91,65 +92,70 @@ export class RedisSessionStore extends session.Store {
   }
 
   private sessionKey(sid: string): string {
-    return `${this.prefix}sess:${sid}`;
+    return redisSessionKey(this.prefix, sid);
   }
 
   private userKey(userId: string): string {
-    return `${this.prefix}user-sessions:${userId}`;
+    return redisUserSessionsKey(this.prefix, userId);
   }
 
-  /** Kept without expiry: it must outlive every session it could refuse (one small key per user). */
   private generationKey(userId: string): string {
-    return `${this.prefix}user-session-generation:${userId}`;
+    return redisGenerationKey(this.prefix, userId);
   }
 
-  override get(sid: string, callback: Callback<session.SessionData | null>): void {
-    this.client.get(this.sessionKey(sid)).then((raw) => {
-      if (!raw) return callback(undefined, null);
-      const stored = parseStored(raw);
-      if (!stored) {
-        // An unreadable record is no session: the request goes on signed out, and the record goes.
-        this.logger?.warn({ event: 'session.unreadable-record', store: 'redis' }, 'unreadable session record deleted');
-        return this.destroy(sid, () => callback(undefined, null));
-      }
-      if (stored.e <= this.clock.now()) return this.destroy(sid, (error) => callback(error, null));
-      callback(undefined, stored.g === undefined ? stored.s : { ...stored.s, generation: stored.g });
-    }, this.failed(callback));
-  }
-
-  override set(sid: string, data: session.SessionData, callback?: Callback): void {
-    this.write(sid, data, false).then(() => callback?.(), this.failed(callback));
-  }
-
-  override touch(sid: string, data: session.SessionData, callback?: Callback): void {
-    if (!this.touches.shouldWrite(sid, this.clock.now())) {
-      callback?.();
-      return;
+  async get(sid: string): Promise<SessionData | null> {
+    let raw: string | null;
+    try {
+      raw = await this.client.get(this.sessionKey(sid));
+    } catch (error) {
+      throw unavailable(error);
     }
+    if (!raw) return null;
+    const stored = parseStored(raw);
+    if (!stored) {
+      // An unreadable record is no session: the request goes on signed out, and the record goes.
+      this.logger?.warn({ event: 'session.unreadable-record', store: 'redis' }, 'unreadable session record deleted');
+      await this.destroy(sid).catch(() => undefined);
+      return null;
+    }
+    if (stored.e <= this.clock.now()) {
+      await this.destroy(sid);
+      return null;
+    }
+    return stored.g === undefined ? stored.s : { ...stored.s, generation: stored.g };
+  }
+
+  async set(sid: string, data: SessionData): Promise<void> {
+    try {
+      await this.write(sid, data, false);
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async touch(sid: string, data: SessionData): Promise<void> {
+    if (!this.touches.shouldWrite(sid, this.clock.now())) return;
     // Counted as written before the write: requests that end while it is on its way must not all write too.
     this.touches.wrote(sid, this.clock.now());
     // XX: a touch never brings back a session that was destroyed meanwhile (sign-out on another instance).
-    this.write(sid, data, true).then(
-      () => callback?.(),
-      (error: unknown) => {
-        // Not written after all: the next request tries again.
-        this.touches.forget(sid);
-        this.failed(callback)(error);
-      },
-    );
+    try {
+      await this.write(sid, data, true);
+    } catch (error) {
+      // Not written after all: the next request tries again.
+      this.touches.forget(sid);
+      throw unavailable(error);
+    }
   }
 
-  override destroy(sid: string, callback?: Callback): void {
+  async destroy(sid: string): Promise<void> {
     this.touches.forget(sid);
-    this.client.del(this.sessionKey(sid)).then(() => callback?.(), this.failed(callback));
+    try {
+      await this.client.del(this.sessionKey(sid));
+    } catch (error) {
+      throw unavailable(error);
+    }
   }
 
-  /**
-   * Ends every session of one user, on every instance. Returns how many ended. The user's generation goes
-   * up first, so a session write in flight (a store switch, a touch) cannot bring a session back after the
-   * deletion: WRITE_SESSION refuses a session of an older generation, and one written before the bump is
-   * in the index and deleted here.
-   */
   /** The user's current session generation (0 until their sessions were first ended). */
   async userSessionGeneration(userId: string): Promise<number> {
     try {
@@ -160,28 +166,40 @@ export class RedisSessionStore extends session.Store {
   }
 
   async destroyUserSessions(userId: string): Promise<number> {
-    await this.client.incr(this.generationKey(userId));
-    const userKey = this.userKey(userId);
-    const sids = await this.client.sMembers(userKey);
-    if (sids.length === 0) return 0;
-    const deleted = await this.client.del(sids.map((sid) => this.sessionKey(sid)));
-    await this.client.del(userKey);
-    return Number(deleted);
+    return destroyRedisUserSessions(this.client, this.prefix, userId);
   }
 
-  private async write(sid: string, data: session.SessionData, onlyIfExists: boolean): Promise<void> {
+  private async write(sid: string, data: SessionData, onlyIfExists: boolean): Promise<void> {
     const now = this.clock.now();
     const userId = data.userId;
     // A new signed-in session takes its user's current generation (one extra read, at sign-in only).
     const generation = userId ? (data.generation ?? (await this.userSessionGeneration(userId))) : undefined;
-    const value = JSON.stringify({ e: now + this.ttlMs, s: withoutGeneration(data) as session.SessionData, g: generation } satisfies StoredSession);
+    const value = JSON.stringify({ e: now + this.ttlMs, s: withoutGeneration(data) as SessionData, g: generation } satisfies StoredSession);
     const keys = userId ? [this.sessionKey(sid), this.generationKey(userId), this.userKey(userId)] : [this.sessionKey(sid)];
     await this.client.eval(WRITE_SESSION, { keys, arguments: [value, String(this.ttlMs), onlyIfExists ? '1' : '0', String(generation ?? 0), sid] });
     this.writes += 1;
     this.touches.wrote(sid, now);
   }
 
-  private failed(callback: Callback<never> | undefined) {
-    return (error: unknown) => callback?.(storeUnavailable('session store', error));
-  }
+}
+
+const redisSessionKey = (prefix: string, sid: string) => `${prefix}sess:${sid}`;
+const redisUserSessionsKey = (prefix: string, userId: string) => `${prefix}user-sessions:${userId}`;
+/** Kept without expiry: it must outlive every session it could refuse (one small key per user). */
+const redisGenerationKey = (prefix: string, userId: string) => `${prefix}user-session-generation:${userId}`;
+
+/**
+ * Ends every session of one user, on every instance. Returns how many ended. The user's generation goes
+ * up first, so a session write in flight (a store switch, a touch) cannot bring a session back after the
+ * deletion: WRITE_SESSION refuses a session of an older generation, and one written before the bump is
+ * in the index and deleted here. For the backend and for the CLI, which runs no session backend.
+ */
+export async function destroyRedisUserSessions(client: RedisClient, prefix: string, userId: string): Promise<number> {
+  await client.incr(redisGenerationKey(prefix, userId));
+  const userKey = redisUserSessionsKey(prefix, userId);
+  const sids = await client.sMembers(userKey);
+  if (sids.length === 0) return 0;
+  const deleted = await client.del(sids.map((sid) => redisSessionKey(prefix, sid)));
+  await client.del(userKey);
+  return Number(deleted);
 }

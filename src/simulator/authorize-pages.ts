@@ -1,5 +1,5 @@
 import { SIMULATOR_CSS_PATH } from './assets';
-import { SIMULATOR_DEMO_ACCOUNT } from './constants';
+import { SIMULATOR_DEMO_ACCOUNT } from '../core/simulator-contract';
 import { html, joinHtml, type SafeHtml } from './html';
 
 /**

@@ -8,7 +8,7 @@ import {
   type ValidAuthorizeRequest,
 } from './authorize-request';
 import { secretsEqual } from './client-auth';
-import { SIMULATOR_DEMO_ACCOUNT, SIMULATOR_IDENTITY_PATH } from './constants';
+import { SIMULATOR_DEMO_ACCOUNT, SIMULATOR_IDENTITY_PATH } from '../core/simulator-contract';
 import type { StatsRecorder } from './stats';
 import type { TokenService } from './token-service';
 

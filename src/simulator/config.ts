@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET } from './constants';
+import { SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET } from '../core/simulator-contract';
 
 /**
  * Configuration of the standalone simulator (`npm run simulator`), read from the environment by one zod

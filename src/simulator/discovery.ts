@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { CLIENT_CREDENTIALS_SCOPE } from './constants';
+import { CLIENT_CREDENTIALS_SCOPE } from '../core/simulator-contract';
 import { SIGNING_ALGORITHM } from './token-service';
 
 /**

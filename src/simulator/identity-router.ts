@@ -1,6 +1,6 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { clientMatches, readClientCredentials } from './client-auth';
-import { CLIENT_CREDENTIALS_SCOPE } from './constants';
+import { CLIENT_CREDENTIALS_SCOPE } from '../core/simulator-contract';
 import { sendTokenError } from './oauth-errors';
 import type { StatsRecorder } from './stats';
 import type { TokenService } from './token-service';

@@ -11,7 +11,7 @@ import {
   SIMULATOR_FALLBACK_PUBLIC_URL,
   SIMULATOR_IDENTITY_PATH,
   SIMULATOR_ISSUER_PATH,
-} from './constants';
+} from '../core/simulator-contract';
 import { createControlRouter } from './control-router';
 import { createDiscoveryRouter, createRootMetadataRouter } from './discovery';
 import { FaultDelays } from './fault-delays';
@@ -32,7 +32,7 @@ export {
   SIMULATOR_DEMO_ACCOUNT,
   SIMULATOR_IDENTITY_PATH,
   SIMULATOR_ISSUER_PATH,
-} from './constants';
+} from '../core/simulator-contract';
 export { SIMULATED_APP_INFO, SIMULATOR_SUBSCRIPTIONS } from './sample-data';
 export type { Fault, FaultInput } from './faults';
 export type { LastApiRequest, SimulatorStats } from './stats';

@@ -6,7 +6,7 @@ import 'dotenv/config';
 import { exitOnUnhandledErrors } from '../lib/fatal-errors';
 import { createLogger } from '../lib/logger';
 import { loadSimulatorConfig } from './config';
-import { CLIENT_CREDENTIALS_SCOPE } from './constants';
+import { CLIENT_CREDENTIALS_SCOPE } from '../core/simulator-contract';
 import { SIMULATOR_SUBSCRIPTIONS, startSimulator } from './index';
 
 async function main(): Promise<void> {

@@ -11,7 +11,7 @@ import {
   type KeyLike,
 } from 'jose';
 import type { Clock } from '../lib/clock';
-import { CLIENT_CREDENTIALS_SCOPE, FORTELLIS_AUDIENCE } from './constants';
+import { CLIENT_CREDENTIALS_SCOPE, FORTELLIS_AUDIENCE } from '../core/simulator-contract';
 import type { GatewayErrorCode } from './gateway-errors';
 
 /**

@@ -1,5 +1,5 @@
 import type { Store } from 'express-session';
-import { storeUnavailable } from '../../src/http/errors';
+import { storeUnavailable } from '../../src/core/errors';
 
 /**
  * Faults injected into a real session store, for tests that need one at a precise point: the store's own

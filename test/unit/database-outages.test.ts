@@ -17,7 +17,7 @@ import { DatabaseError } from 'pg';
 import { openDatabase } from '../../src/db/database';
 import { withOutageHandling } from '../../src/db/outage-aware-dialect';
 import { isPostgresOutage, isSqliteBusy, isSqliteOutage } from '../../src/db/outages';
-import { AppError } from '../../src/http/errors';
+import { AppError } from '../../src/core/errors';
 
 const sqliteError = (code: string) => Object.assign(new Error(`sqlite said ${code}`), { code });
 const postgresError = (code: string) => Object.assign(new DatabaseError('server said no', 0, 'error'), { code });

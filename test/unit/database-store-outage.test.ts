@@ -4,8 +4,9 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { SessionData } from 'express-session';
 import { openDatabase, type OpenDatabase } from '../../src/db/database';
-import { AppError } from '../../src/http/errors';
-import { DatabaseSessionStore } from '../../src/session/database-store';
+import { AppError } from '../../src/core/errors';
+import { DatabaseSessionBackend } from '../../src/session/database-store';
+import { ExpressSessionStore } from '../../src/session/express-session-store';
 import { FakeClock } from '../support/fake-clock';
 
 const data = { cookie: { originalMaxAge: null }, csrfToken: 'c' } as unknown as SessionData;
@@ -28,7 +29,7 @@ describe('a database session store while the database refuses writes', () => {
 
   it("passes on the database's own outage error, so the log line says what the database answered", async () => {
     holder.exec('BEGIN IMMEDIATE');
-    const store = new DatabaseSessionStore({ db: database.db, clock: new FakeClock(), ttlMs: 60_000 });
+    const store = new ExpressSessionStore(new DatabaseSessionBackend({ db: database.db, clock: new FakeClock(), ttlMs: 60_000 }));
     const error = await new Promise<unknown>((resolve) => store.set('sid', data, resolve));
     holder.exec('COMMIT');
 

@@ -1,7 +1,8 @@
 import type { SessionData } from 'express-session';
 import { sql } from 'kysely';
 import { openDatabase, type OpenDatabase } from '../../src/db/database';
-import { DatabaseSessionStore } from '../../src/session/database-store';
+import { DatabaseSessionBackend } from '../../src/session/database-store';
+import { ExpressSessionStore } from '../../src/session/express-session-store';
 import { FakeClock } from '../support/fake-clock';
 
 const TTL_MS = 30 * 60_000;
@@ -13,11 +14,11 @@ const settle = (fn: (cb: (error?: unknown) => void) => void) => new Promise<unkn
 describe('touching a database session while many requests end at once', () => {
   let database: OpenDatabase;
   let clock: FakeClock;
-  let store: DatabaseSessionStore;
+  let store: ExpressSessionStore;
   beforeEach(async () => {
     database = await openDatabase('sqlite::memory:');
     clock = new FakeClock();
-    store = new DatabaseSessionStore({ db: database.db, clock, ttlMs: TTL_MS, touchIntervalMs: TOUCH_INTERVAL_MS });
+    store = new ExpressSessionStore(new DatabaseSessionBackend({ db: database.db, clock, ttlMs: TTL_MS, touchIntervalMs: TOUCH_INTERVAL_MS }));
     await settle((cb) => store.set('sid', data, cb));
   });
   afterEach(() => database.close());

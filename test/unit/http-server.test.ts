@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { createHttpServer } from '../../src/http/server';
+import { createHttpServer } from '../../src/web/server';
 
 /** GET over a real socket: status, headers and body. */
 function get(url: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {

@@ -1,7 +1,7 @@
 import express from 'express';
 import request from 'supertest';
-import { capRequestsInFlight } from '../../src/http/in-flight-cap';
-import { errorHandler } from '../../src/http/error-handler';
+import { capRequestsInFlight } from '../../src/web/in-flight-cap';
+import { errorHandler } from '../../src/web/error-handler';
 import { createLogger } from '../../src/lib/logger';
 import { LogCapture } from '../support/log-capture';
 import { eventually, listen } from '../support/listen';

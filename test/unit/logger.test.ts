@@ -1,6 +1,6 @@
 import axios from 'axios';
 import { createLogger } from '../../src/lib/logger';
-import { AppError } from '../../src/http/errors';
+import { AppError } from '../../src/core/errors';
 import { LogCapture } from '../support/log-capture';
 
 describe('logger redaction', () => {

@@ -1,4 +1,4 @@
-import { AppMetrics } from '../../src/http/metrics';
+import { AppMetrics } from '../../src/web/metrics';
 import { FakeClock } from '../support/fake-clock';
 
 /** The value of one sample line of the Prometheus text format. */

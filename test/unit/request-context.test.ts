@@ -1,8 +1,8 @@
 import express from 'express';
 import request from 'supertest';
 import { createLogger } from '../../src/lib/logger';
-import { AppMetrics } from '../../src/http/metrics';
-import { requestContext, withoutQuery } from '../../src/http/request-context';
+import { AppMetrics } from '../../src/web/metrics';
+import { requestContext, withoutQuery } from '../../src/web/request-context';
 import { FakeClock } from '../support/fake-clock';
 import { LogCapture } from '../support/log-capture';
 

@@ -1,4 +1,4 @@
-import { safeReturnPath } from '../../src/auth/return-to';
+import { safeReturnPath } from '../../src/web/return-to';
 
 describe('safeReturnPath', () => {
   it.each(['/dashboard', '/admin/audit?action=user.create&page=2', '/compare#points', '/a/%2F%2Fb'])('keeps the same-origin path %j', (path) => {

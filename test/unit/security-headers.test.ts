@@ -1,6 +1,6 @@
 import express, { type RequestHandler } from 'express';
 import request from 'supertest';
-import { fixedHeaders, helmetHeaders, securityHeaders } from '../../src/http/security-headers';
+import { fixedHeaders, helmetHeaders, securityHeaders } from '../../src/web/security-headers';
 
 async function headersFrom(middleware: RequestHandler): Promise<Record<string, unknown>> {
   const app = express();

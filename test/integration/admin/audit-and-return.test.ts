@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { readAuditFilters } from '../../../src/admin/routes';
+import { readAuditFilters } from '../../../src/web/admin/routes';
 import { buildTestApp, extractFormCsrf, type SignedIn, type TestApp } from '../../support/test-app';
 
 /** One sign-in attempt from a fresh browser, optionally with a return target: the answer. */

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { createHttpServer } from '../../../src/http/server';
+import { createHttpServer } from '../../../src/web/server';
 import { INSPECTED_BODY_LIMIT } from '../../../src/fortellis/proxy';
 import { buildTestApp, type TestApp } from '../../support/test-app';
 import { eventually } from '../../support/listen';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHttpServer } from '../../../src/http/server';
+import { createHttpServer } from '../../../src/web/server';
 import { buildTestApp, type TestApp } from '../../support/test-app';
 import { eventually } from '../../support/listen';
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { UsersRepository } from '../../../src/auth/users';
 import { openDatabase } from '../../../src/db/database';
 import { migrationProvider } from '../../../src/db/migrations';
-import { DatabaseSessionStore } from '../../../src/session/database-store';
+import { DatabaseSessionBackend } from '../../../src/session/database-store';
 import { FakeClock } from '../../support/fake-clock';
 import { databaseStoreHooks, describeSessionStoreContract } from '../../support/contracts/session-store.contract';
 import { describeUsersRepositoryContract } from '../../support/contracts/users-repository.contract';
@@ -29,7 +29,7 @@ describeWithPostgres('PostgreSQL backends', () => {
     const schema = await postgresSchemaForTest();
     const database = await openDatabase(schema.url);
     return {
-      store: new DatabaseSessionStore({ db: database.db, clock, ttlMs }),
+      store: new DatabaseSessionBackend({ db: database.db, clock, ttlMs }),
       clock,
       ttlMs,
       ...databaseStoreHooks(database.db, clock),

@@ -1,7 +1,7 @@
 import type { AccessToken } from '../../../src/fortellis/token-client';
 import { RedisTokenCache } from '../../../src/fortellis/redis-token-cache';
 import { TokenProvider } from '../../../src/fortellis/token-provider';
-import { RedisSessionStore } from '../../../src/session/redis-store';
+import { RedisSessionBackend } from '../../../src/session/redis-store';
 import { FakeClock } from '../../support/fake-clock';
 import { describeSessionStoreContract } from '../../support/contracts/session-store.contract';
 import { describeTokenCacheContract } from '../../support/contracts/token-cache.contract';
@@ -13,7 +13,7 @@ describeWithRedis('Redis backends', () => {
     const ttlMs = 30 * 60_000;
     const redis = await redisForTest();
     return {
-      store: new RedisSessionStore({ client: redis.client, clock, ttlMs, prefix: redis.prefix }),
+      store: new RedisSessionBackend({ client: redis.client, clock, ttlMs, prefix: redis.prefix }),
       clock,
       ttlMs,
       close: redis.cleanup,

@@ -1,6 +1,6 @@
 import express from 'express';
 import request from 'supertest';
-import { errorHandler } from '../../../src/http/error-handler';
+import { errorHandler } from '../../../src/web/error-handler';
 import { createLogger } from '../../../src/lib/logger';
 import { buildTestApp, extractFormCsrf, type TestApp } from '../../support/test-app';
 import { LogCapture } from '../../support/log-capture';

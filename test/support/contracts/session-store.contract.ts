@@ -1,10 +1,11 @@
-import type { SessionData, Store } from 'express-session';
+import type { SessionData } from 'express-session';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../src/db/schema';
+import type { SessionBackend } from '../../../src/session/session-backend';
 import type { FakeClock } from '../fake-clock';
 
 export interface SessionStoreFixture {
-  store: Store & { destroyUserSessions(userId: string): Promise<number>; writes: number };
+  store: SessionBackend;
   clock: FakeClock;
   /** The store's idle timeout. */
   ttlMs: number;
@@ -32,14 +33,11 @@ export function databaseStoreHooks(db: Kysely<Database>, clock: FakeClock): Pick
   };
 }
 
-const call = <T>(fn: (cb: (error?: unknown, value?: T) => void) => void): Promise<T | undefined> =>
-  new Promise((resolve, reject) => fn((error, value) => (error ? reject(error) : resolve(value))));
-
 function sessionFor(userId: string): SessionData {
   return { cookie: { originalMaxAge: null }, userId, username: userId, subscriptionId: 'test', csrfToken: 'c', signedInAt: 1 } as unknown as SessionData;
 }
 
-/** One behaviour for every session store (SQLite, PostgreSQL, Redis), as oauth2-proxy tests its stores. */
+/** One behaviour for every session backend (SQLite, PostgreSQL, Redis), as oauth2-proxy tests its stores. */
 export function describeSessionStoreContract(name: string, open: () => Promise<SessionStoreFixture>): void {
   describe(`session store on ${name}`, () => {
     let f: SessionStoreFixture;
@@ -53,10 +51,10 @@ export function describeSessionStoreContract(name: string, open: () => Promise<S
       f = undefined as never;
     });
 
-    const get = (sid: string) => call<SessionData | null>((cb) => f.store.get(sid, cb));
-    const set = (sid: string, data: SessionData) => call<void>((cb) => f.store.set(sid, data, cb));
-    const touch = (sid: string, data: SessionData) => call<void>((cb) => f.store.touch!(sid, data, cb));
-    const destroy = (sid: string) => call<void>((cb) => f.store.destroy(sid, cb));
+    const get = (sid: string) => f.store.get(sid);
+    const set = (sid: string, data: SessionData) => f.store.set(sid, data);
+    const touch = (sid: string, data: SessionData) => f.store.touch(sid, data);
+    const destroy = (sid: string) => f.store.destroy(sid);
 
     it('gives back what was stored', async () => {
       await set('sid-1', sessionFor('u1'));

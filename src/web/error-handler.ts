@@ -1,8 +1,9 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, Request } from 'express';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { RepeatLimiter } from '../lib/repeat-limited-log';
-import { AppError, toProblem } from './errors';
+import { AppError, toProblem } from '../core/errors';
 import type { Views } from './views';
 import type { AppMetrics } from './metrics';
 
@@ -93,13 +94,29 @@ export function errorHandler(options: FaultLogOptions & { views: Views; faults?:
       if (!res.writableEnded) res.destroy();
       return;
     }
+    if (wantsProblemJson(req)) return writeProblem(req, res, appError, requestId);
     if (appError.retryAfterSeconds) res.setHeader('Retry-After', String(appError.retryAfterSeconds));
     res.status(appError.status);
     res.setHeader('Cache-Control', 'no-store');
-    if (wantsProblemJson(req)) {
-      res.type('application/problem+json').send(JSON.stringify(toProblem(appError, requestId)));
-      return;
-    }
     options.views.render(res, 'error', { title: appError.title, status: appError.status, detail: appError.detail, requestId });
   };
+}
+
+/**
+ * Answers `error` as `application/problem+json` (RFC 9457), with Node's response alone: the error
+ * middleware and the API's lean route (which runs before Express' routing) write the same answer.
+ */
+export function writeProblem(req: IncomingMessage, res: ServerResponse, error: AppError, requestId: string | undefined): void {
+  // The browser went away, or the answer has started already: nothing more can be said.
+  if (res.headersSent || req.socket.destroyed) {
+    if (!res.writableEnded) res.destroy();
+    return;
+  }
+  const body = Buffer.from(JSON.stringify(toProblem(error, requestId)));
+  res.statusCode = error.status;
+  if (error.retryAfterSeconds) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Type', 'application/problem+json; charset=utf-8');
+  res.setHeader('Content-Length', body.length);
+  res.end(req.method === 'HEAD' ? undefined : body);
 }

@@ -1,15 +1,15 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import { AUDIT_ACTIONS, isAuditAction, type AuditLog, type Actor, type AuditQuery } from '../auth/audit-log';
-import { isSignedIn } from '../auth/guards';
-import { signInAgainUrl } from '../auth/return-to';
-import { passwordSchema, roleSchema, subscriptionIdSchema, usernameSchema, UserExistsError, type UsersRepository } from '../auth/users';
-import { UserAdministration, UserInputError } from '../auth/user-admin';
-import type { Subscription, SubscriptionsClient } from '../fortellis/subscriptions';
-import { requireSessionCsrfToken } from '../http/csrf';
-import { AppError } from '../http/errors';
-import type { Views } from '../http/views';
-import type { SignInThrottle } from '../auth/sign-in-throttle';
+import { AUDIT_ACTIONS, isAuditAction, type AuditLog, type Actor, type AuditQuery } from '../../auth/audit-log';
+import { isSignedIn } from '../guards';
+import { signInAgainUrl } from '../return-to';
+import { passwordSchema, roleSchema, subscriptionIdSchema, usernameSchema, type UsersRepository } from '../../auth/users';
+import { UserAdministration, UserInputError } from '../../auth/user-admin';
+import type { Subscription, SubscriptionsClient } from '../../fortellis/subscriptions';
+import { requireSessionCsrfToken } from '../csrf';
+import { AppError } from '../../core/errors';
+import type { Views } from '../views';
+import type { SignInThrottle } from '../../auth/sign-in-throttle';
 import { securityRoutes, type SecurityRoutesOptions } from './security-routes';
 import { accessLogRoutes, type AccessLogRoutesOptions } from './access-log-routes';
 
@@ -204,9 +204,8 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
         const done = await action(req, res);
         res.redirect(303, `/admin/users?done=${done}`);
       } catch (error) {
-        if (error instanceof AppError && error.detail) return renderUsers(req, res, error.status, error.detail);
-        if (error instanceof UserInputError) return renderUsers(req, res, 400, error.message);
-        if (error instanceof UserExistsError) return renderUsers(req, res, 409, error.message);
+        // Classified by the error's fields: a client's mistake (4xx, with words for it) is shown on the page.
+        if (error instanceof AppError && error.status < 500 && error.detail) return renderUsers(req, res, error.status, error.detail);
         throw error;
       }
     };
@@ -280,8 +279,9 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
       const user = await options.admin.add({ ...input, subscriptionId: subscription?.subscriptionId, orgName: subscription?.orgName });
       await options.audit.record(actor(res), 'user.create', user.username, { role: user.role, subscriptionId: subscription?.subscriptionId ?? null });
     } catch (error) {
-      if (error instanceof UserExistsError) return refuse(409, { username: `${error.message}: choose another username.` });
-      if (error instanceof UserInputError) return refuse(400, { form: error.message });
+      if (!(error instanceof AppError)) throw error;
+      if (error.code === 'user-exists') return refuse(409, { username: `${error.message}: choose another username.` });
+      if (error.code === 'user-input-invalid') return refuse(400, { form: error.message });
       throw error;
     }
     res.redirect(303, '/admin/users?done=created');

@@ -2,16 +2,14 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Clock } from '../lib/clock';
 import type { AuditLog } from '../auth/audit-log';
-import { requireUserForApi, sessionExpiresAt, type SessionTimeouts } from '../auth/guards';
+import { requireUserForApi, sessionExpiresAt, type SessionTimeouts } from './guards';
 import type { UsersRepository } from '../auth/users';
-import type { createFortellisProxy } from '../fortellis/proxy';
 import type { RecentActivity } from '../session/recent-activity';
-import { switchSubscription } from '../session/switch-subscription';
+import { switchSubscription } from './switch-subscription';
 import { requireSessionCsrfToken } from './csrf';
-import { AppError, badRequest, notFound, notSignedIn } from './errors';
+import { badRequest, notFound, notSignedIn } from '../core/errors';
 
 export interface ApiRoutesOptions {
-  proxy: ReturnType<typeof createFortellisProxy>;
   users: UsersRepository;
   audit: AuditLog;
   timeouts: SessionTimeouts;
@@ -21,15 +19,7 @@ export interface ApiRoutesOptions {
 
 const switchSchema = z.object({ subscriptionId: z.unknown() }).strict();
 
-const noSubscription = () =>
-  new AppError({
-    status: 403,
-    code: 'no-subscription',
-    title: 'No dealer selected',
-    detail: 'Your account is not linked to any dealer subscription yet. Ask an administrator to link one.',
-  });
-
-/** `/api/*`: signed-in only, CSRF token on unsafe methods, JSON answers. */
+/** `/api/*` but the proxy (api-proxy-route.ts): signed-in only, CSRF token on unsafe methods, JSON answers. */
 export function apiRoutes(options: ApiRoutesOptions): Router {
   const router = Router();
   router.use(requireUserForApi, requireSessionCsrfToken);
@@ -53,13 +43,6 @@ export function apiRoutes(options: ApiRoutesOptions): Router {
     const parsed = switchSchema.safeParse(req.body);
     if (!parsed.success) throw badRequest('Send {"subscriptionId": "<one of your subscriptions>"}.');
     res.json({ subscriptionId: await switchSubscription(req, options.users, options.audit, parsed.data.subscriptionId) });
-  });
-
-  router.use('/fortellis', (req, res) => {
-    options.activity.recordProxiedCall(req.sessionID, res.locals.requestId);
-    const subscriptionId = req.session.subscriptionId;
-    if (!subscriptionId) throw noSubscription();
-    return options.proxy(req, res, { subscriptionId, requestId: res.locals.requestId });
   });
 
   router.use((_req, _res, next) => next(notFound()));

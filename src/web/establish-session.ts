@@ -1,6 +1,6 @@
 import type { Request } from 'express';
-import { newCsrfToken } from '../http/csrf';
-import type { Role } from './users';
+import { newCsrfToken } from './csrf';
+import type { Role } from '../auth/users';
 
 /** Who a new signed-in session is for, and the session generation read before the password check. */
 export interface SessionIdentity {

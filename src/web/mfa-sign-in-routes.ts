@@ -1,17 +1,17 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import type { Clock } from '../../lib/clock';
-import type { Logger } from '../../lib/logger';
-import type { AppMetrics } from '../../http/metrics';
-import type { Views } from '../../http/views';
-import { newCsrfToken, requireSessionCsrfToken } from '../../http/csrf';
-import { AppError } from '../../http/errors';
-import { establishSession, regenerateSession, saveSession, type SessionIdentity } from '../establish-session';
-import type { MfaService, SecondStep } from './service';
-import { PENDING_SIGN_IN_TTL_MS, type PendingSignIn } from './session-state';
-import type { AuditLog } from '../audit-log';
-import { safeReturnPath } from '../return-to';
-import './session-state';
+import type { Clock } from '../lib/clock';
+import type { Logger } from '../lib/logger';
+import type { AppMetrics } from './metrics';
+import type { Views } from './views';
+import { newCsrfToken, requireSessionCsrfToken } from './csrf';
+import { AppError } from '../core/errors';
+import { establishSession, regenerateSession, saveSession, type SessionIdentity } from './establish-session';
+import type { MfaService, SecondStep } from '../auth/mfa/service';
+import { PENDING_SIGN_IN_TTL_MS, type PendingSignIn } from '../auth/mfa/session-state';
+import type { AuditLog } from '../auth/audit-log';
+import { safeReturnPath } from './return-to';
+import '../auth/mfa/session-state';
 
 /**
  * The second step of signing in: after the right password, a user with a second factor gives a TOTP code, a

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import type { Clock } from '../lib/clock';
-import { notSignedIn } from '../http/errors';
+import { notSignedIn } from '../core/errors';
 import { signInAgainUrl } from './return-to';
 
 export interface SessionTimeouts {

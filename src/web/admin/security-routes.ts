@@ -1,12 +1,12 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import type { Actor, AuditLog } from '../auth/audit-log';
-import type { UserAdministration } from '../auth/user-admin';
-import { roleSchema, type UsersRepository } from '../auth/users';
-import type { MfaPolicyStore } from '../auth/mfa/policy';
-import type { MfaService } from '../auth/mfa/service';
-import { AppError } from '../http/errors';
-import type { Views } from '../http/views';
+import type { Actor, AuditLog } from '../../auth/audit-log';
+import type { UserAdministration } from '../../auth/user-admin';
+import { roleSchema, type UsersRepository } from '../../auth/users';
+import type { MfaPolicyStore } from '../../auth/mfa/policy';
+import type { MfaService } from '../../auth/mfa/service';
+import { AppError } from '../../core/errors';
+import type { Views } from '../views';
 
 /**
  * `/admin/security`: who must use a second factor (everyone, or some roles), each user's factors, and the

@@ -1,5 +1,6 @@
+import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
-import { AppError } from './errors';
+import { AppError } from '../core/errors';
 
 export const overloaded = () =>
   new AppError({
@@ -18,14 +19,24 @@ export const overloaded = () =>
  * Retry-After at once, so a load balancer or client tries elsewhere or later. A request counts until its
  * response is finished or its connection closes.
  */
-export function capRequestsInFlight(max: number): RequestHandler {
-  let inFlight = 0;
-  return (_req, res, next) => {
-    if (inFlight >= max) return next(overloaded());
-    inFlight += 1;
+export class InFlightCap {
+  private inFlight = 0;
+
+  constructor(private readonly max: number) {}
+
+  /** Counts `res` in until it closes; false (and nothing counted) when the cap is reached. */
+  enter(res: ServerResponse): boolean {
+    if (this.inFlight >= this.max) return false;
+    this.inFlight += 1;
     res.once('close', () => {
-      inFlight -= 1;
+      this.inFlight -= 1;
     });
-    next();
-  };
+    return true;
+  }
+}
+
+/** The cap as middleware; the API's lean route shares the same `cap`, so both count against one limit. */
+export function capRequestsInFlight(capOrMax: InFlightCap | number): RequestHandler {
+  const cap = typeof capOrMax === 'number' ? new InFlightCap(capOrMax) : capOrMax;
+  return (_req, res, next) => next(cap.enter(res) ? undefined : overloaded());
 }

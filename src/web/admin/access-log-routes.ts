@@ -1,9 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { Actor, AuditLog } from '../auth/audit-log';
-import type { AccessLogFilter, AccessLogCursor, AccessLogStore } from '../access-log/store';
-import { streamExport } from '../access-log/export';
-import type { Views } from '../http/views';
+import type { Actor, AuditLog } from '../../auth/audit-log';
+import type { AccessLogFilter, AccessLogCursor, AccessLogStore } from '../../access-log/store';
+import { streamExport } from '../../access-log/export';
+import type { Views } from '../views';
 
 /**
  * `/admin/access-log`: every proxied call, newest first, filtered by user, dealer, status and dates (UTC),

@@ -1,13 +1,13 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import type { Clock } from '../../lib/clock';
-import type { Logger } from '../../lib/logger';
-import type { AuditLog } from '../audit-log';
-import { requireSessionCsrfToken } from '../../http/csrf';
-import { AppError, badRequest, notSignedIn } from '../../http/errors';
-import type { MfaService } from './service';
-import { activePendingSignIn } from './sign-in-routes';
-import { ENROLMENT_TTL_MS } from './session-state';
+import type { Clock } from '../lib/clock';
+import type { Logger } from '../lib/logger';
+import type { AuditLog } from '../auth/audit-log';
+import { requireSessionCsrfToken } from './csrf';
+import { AppError, badRequest, notSignedIn } from '../core/errors';
+import type { MfaService } from '../auth/mfa/service';
+import { activePendingSignIn } from './mfa-sign-in-routes';
+import { ENROLMENT_TTL_MS } from '../auth/mfa/session-state';
 
 /**
  * `/mfa/*`: JSON for the dashboard's "Sign-in security" section and for enrolling under the policy during

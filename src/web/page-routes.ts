@@ -1,10 +1,10 @@
 import express, { Router } from 'express';
 import type { Logger } from '../lib/logger';
 import type { AuditLog } from '../auth/audit-log';
-import { isSignedIn, requireUserForPage } from '../auth/guards';
+import { isSignedIn, requireUserForPage } from './guards';
 import type { UsersRepository } from '../auth/users';
 import type { Subscription, SubscriptionsClient } from '../fortellis/subscriptions';
-import { switchSubscription } from '../session/switch-subscription';
+import { switchSubscription } from './switch-subscription';
 import { requireSessionCsrfToken } from './csrf';
 import type { Views } from './views';
 

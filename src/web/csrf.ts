@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import { csrfRejected } from './errors';
+import type { IncomingHttpHeaders } from 'node:http';
+import { csrfRejected, type AppError } from '../core/errors';
 
 /**
  * Cross-site request forgery defences (OWASP CSRF Prevention Cheat Sheet), in three layers:
@@ -42,18 +43,21 @@ export function tokensMatch(expected: string | undefined, actual: unknown): bool
  */
 export function refuseCrossSite(publicUrl: string): RequestHandler {
   const publicOrigin = new URL(publicUrl).origin;
-  return (req, _res, next) => {
-    if (!isUnsafe(req.method)) return next();
-    const site = req.headers['sec-fetch-site'];
-    if (site !== undefined) {
-      return next(site === 'same-origin' || site === 'none' ? undefined : csrfRejected('Cross-site requests are not accepted.'));
-    }
-    const origin = req.headers.origin;
-    if (origin !== undefined && origin !== publicOrigin && !sameHost(origin, req.headers.host)) {
-      return next(csrfRejected('Requests from another origin are not accepted.'));
-    }
-    next();
-  };
+  return (req, _res, next) => next(crossSiteRefusal(req.method, req.headers, publicOrigin));
+}
+
+/** The refusal of refuseCrossSite for one request (`publicOrigin`: PUBLIC_URL's origin), or undefined. */
+export function crossSiteRefusal(method: string, headers: IncomingHttpHeaders, publicOrigin: string): AppError | undefined {
+  if (!isUnsafe(method)) return undefined;
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined) {
+    return site === 'same-origin' || site === 'none' ? undefined : csrfRejected('Cross-site requests are not accepted.');
+  }
+  const origin = headers.origin;
+  if (origin !== undefined && origin !== publicOrigin && !sameHost(origin, headers.host)) {
+    return csrfRejected('Requests from another origin are not accepted.');
+  }
+  return undefined;
 }
 
 function sameHost(origin: string, host: string | undefined): boolean {

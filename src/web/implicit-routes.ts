@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import type { AppConfig } from '../config/load';
 import type { Clock } from '../lib/clock';
-import type { Views } from '../http/views';
-import { isSignedIn, sessionExpiresAt } from '../auth/guards';
-import { SIMULATOR_DEMO_ACCOUNT } from '../simulator/constants';
-import { IMPLICIT_FLOW, RECOMMENDED_FLOW } from './flows';
-import { renderSequenceDiagram } from './sequence-diagram';
+import type { Views } from './views';
+import { isSignedIn, sessionExpiresAt } from './guards';
+import { SIMULATOR_DEMO_ACCOUNT } from '../core/simulator-contract';
+import { IMPLICIT_FLOW, RECOMMENDED_FLOW } from '../implicit/flows';
+import { renderSequenceDiagram } from '../implicit/sequence-diagram';
 
 /** The demo page's path: also its redirect URI's path, with the trailing slash Fortellis wants. */
 export const IMPLICIT_PAGE_PATH = '/implicit/';

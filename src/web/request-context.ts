@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../lib/logger';
 import type { AppMetrics } from './metrics';
@@ -35,7 +36,7 @@ export interface RequestContextOptions {
  */
 export function requestContext(options: RequestContextOptions): RequestHandler {
   const quiet = options.quietPrefixes ?? [];
-  const { logger, metrics } = options;
+  const { metrics } = options;
   // Every proxied API call runs this, so it allocates little: no per-request closures beyond the one
   // 'close' listener, no arrays from split(), no object spreads.
   return (req, res, next) => {
@@ -47,27 +48,58 @@ export function requestContext(options: RequestContextOptions): RequestHandler {
     const started = performance.now();
     metrics.inFlight.inc();
     res.on('close', () => {
-      const status = res.statusCode;
-      const seconds = (performance.now() - started) / 1000;
-      const labels = { route: routeLabel(req, res), method: req.method, status: String(status) };
-      metrics.inFlight.dec();
-      metrics.httpRequests.inc(labels);
-      metrics.httpDuration.observe(labels, seconds);
-      const line: RequestLine = {
+      finishRequest(options, res, {
         requestId,
-        userId: req.session?.userId,
+        route: routeLabel(req, res),
         method: req.method,
         path: withoutQuery(req.originalUrl),
-        status,
-        durationMs: Math.round(seconds * 10000) / 10,
+        userId: req.session?.userId,
         upstreamStatus: res.locals.upstreamStatus,
-      };
-      if (!res.writableFinished) line.aborted = true;
-      if (status >= 500) logger.error(line, 'request failed');
-      else logger.info(line, 'request');
+        started,
+      });
     });
     next();
   };
+}
+
+/** What a request's line and metrics say, passed explicitly by whoever handled the request. */
+export interface FinishedRequest {
+  requestId: string;
+  /** Route pattern (metrics label). */
+  route: string;
+  method: string;
+  /** Without the query string. */
+  path: string;
+  userId: string | undefined;
+  upstreamStatus: number | undefined;
+  /** performance.now() when the request came in (inFlight was incremented then). */
+  started: number;
+}
+
+/**
+ * Once a response has closed: the metrics (in flight, count, duration) and the one log line. Shared by
+ * requestContext and the API's lean route, so that both write the same line.
+ */
+export function finishRequest(options: Pick<RequestContextOptions, 'logger' | 'metrics'>, res: ServerResponse, request: FinishedRequest): void {
+  const { logger, metrics } = options;
+  const status = res.statusCode;
+  const seconds = (performance.now() - request.started) / 1000;
+  const labels = { route: request.route, method: request.method, status: String(status) };
+  metrics.inFlight.dec();
+  metrics.httpRequests.inc(labels);
+  metrics.httpDuration.observe(labels, seconds);
+  const line: RequestLine = {
+    requestId: request.requestId,
+    userId: request.userId,
+    method: request.method,
+    path: request.path,
+    status,
+    durationMs: Math.round(seconds * 10000) / 10,
+    upstreamStatus: request.upstreamStatus,
+  };
+  if (!res.writableFinished) line.aborted = true;
+  if (status >= 500) logger.error(line, 'request failed');
+  else logger.info(line, 'request');
 }
 
 /** The one line logged per request. */

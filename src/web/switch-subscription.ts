@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { AuditLog } from '../auth/audit-log';
 import { subscriptionIdSchema, type UsersRepository } from '../auth/users';
-import { AppError, badRequest } from '../http/errors';
+import { AppError, badRequest } from '../core/errors';
 
 /**
  * Makes one of the user's own subscriptions the session's active one (the Subscription-Id every proxied

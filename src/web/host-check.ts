@@ -1,0 +1,34 @@
+import type { RequestHandler } from 'express';
+import { AppError } from '../core/errors';
+
+/**
+ * Refuses requests whose Host is not one of the app's own names: the defence against DNS rebinding, where a
+ * page on attacker.example re-points its name at this server and then talks to it from the victim's browser
+ * as a same-origin page (the browser sends `Host: attacker.example`). Only the name is compared, not the port:
+ * rebinding changes the name, and a proxy may or may not keep the port.
+ *
+ * Behind a trusted proxy (TRUST_PROXY) Express reads the name from X-Forwarded-Host, which that proxy sets.
+ */
+
+const misdirected = () =>
+  new AppError({
+    status: 421,
+    code: 'unknown-host',
+    title: 'Unknown host',
+    detail: 'This server does not answer for the host name in this request. Open the app at its own address.',
+  });
+
+/** Middleware: 421 Misdirected Request (RFC 9110 §15.5.20) for a Host the app does not answer for. */
+export function requireKnownHost(allowed: string[]): RequestHandler {
+  const names = new Set(allowed);
+  return (req, _res, next) => next(hostRefusal(names, req.hostname));
+}
+
+/**
+ * The 421 for a request whose host name (Express' `req.hostname`: without the port, IPv6 brackets kept,
+ * X-Forwarded-Host behind a trusted proxy) is not one of `names`; an absent or empty Host is refused too.
+ */
+export function hostRefusal(names: ReadonlySet<string>, hostname: string | undefined): AppError | undefined {
+  const name = hostname?.toLowerCase();
+  return name && names.has(name) ? undefined : misdirected();
+}
