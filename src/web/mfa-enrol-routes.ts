@@ -34,6 +34,21 @@ const labelSchema = z.string().trim().min(1).max(64).optional();
 const totpConfirmSchema = z.object({ code: z.string().trim().min(1).max(16), label: labelSchema });
 const passkeySchema = z.object({ credential: z.unknown(), label: labelSchema });
 
+/**
+ * How long after signing in a session may change its second factors. Later, the user signs in again first
+ * (as GitHub's sudo mode does): a stolen or forgotten session must not enrol a factor of its own, which
+ * would outlive a password reset, nor remove the user's.
+ */
+export const FACTOR_CHANGE_WINDOW_MS = 15 * 60_000;
+
+const signInAgainFirst = () =>
+  new AppError({
+    status: 403,
+    code: 'recent-sign-in-required',
+    title: 'Sign in again first',
+    detail: 'For your safety, second factors can be changed only within 15 minutes of signing in. Sign out, sign in again, and try once more.',
+  });
+
 const notAccepted = (detail: string) => new AppError({ status: 422, code: 'enrolment-not-confirmed', title: 'Not confirmed', detail });
 
 /** The `/mfa/*` routes: listing, enrolling and removing second factors, new recovery codes. */
@@ -62,6 +77,13 @@ export function enrolRoutes(options: EnrolRoutesOptions): Router {
   };
 
   router.use('/mfa', requireSubject, json, requireSessionCsrfToken);
+  // Changes need a recent sign-in; the half-signed-in user whom the policy sends to enrol has just given
+  // the password, and the pending state itself lasts only minutes.
+  router.use('/mfa', (req, res, next) => {
+    if (req.method === 'GET' || !subject(res).signedIn) return next();
+    const signedInAt = req.session.signedInAt ?? 0;
+    next(clock.now() - signedInAt <= FACTOR_CHANGE_WINDOW_MS ? undefined : signInAgainFirst());
+  });
 
   router.get('/mfa/factors', async (_req, res) => {
     const { id } = subject(res);
