@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type http from 'node:http';
 import express, { type Express } from 'express';
 import './session/session-data';
 import type { AppConfig } from './config/load';
@@ -13,6 +12,7 @@ import { enforceAbsoluteLifetime } from './web/guards';
 import { createFortellisProxy } from './fortellis/proxy';
 import type { SubscriptionsClient } from './fortellis/subscriptions';
 import type { TokenProvider } from './fortellis/token-provider';
+import type { UpstreamPool } from './fortellis/upstream-transport';
 import type { SignInThrottle } from './auth/sign-in-throttle';
 import { healthRoutes, type ReadinessCheck } from './web/health-routes';
 import { metricsAreOff, metricsOff, type AppMetrics } from './web/metrics';
@@ -52,8 +52,8 @@ export interface AppDependencies {
   sessionStore: AppSessionStore;
   tokens: TokenProvider;
   subscriptions: SubscriptionsClient;
-  /** Keep-alive agent for proxied API calls. */
-  upstreamAgent: http.Agent;
+  /** The connection pool for proxied API calls. */
+  upstream: UpstreamPool;
   metrics: AppMetrics;
   audit: AuditLog;
   signInThrottle: SignInThrottle;
@@ -101,7 +101,7 @@ export function createApp(deps: AppDependencies): Express {
         forwardHeaders: config.proxy.forwardHeaders,
         allowedPaths: config.proxy.allowedPaths,
         tokens: deps.tokens,
-        agent: deps.upstreamAgent,
+        transport: deps.upstream,
         onUpstreamResponse: deps.metrics.recordUpstream,
       }),
       sessions: deps.sessionStore.backend,

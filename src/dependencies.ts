@@ -20,6 +20,7 @@ import { RedisTokenCache } from './fortellis/redis-token-cache';
 import { SubscriptionsClient } from './fortellis/subscriptions';
 import { fetchClientCredentialsToken } from './fortellis/token-client';
 import { MemoryTokenCache, TokenProvider, tokenCacheKey, type TokenCache } from './fortellis/token-provider';
+import { UpstreamPool } from './fortellis/upstream-transport';
 import type { ReadinessCheck } from './web/health-routes';
 import { AppMetrics } from './web/metrics';
 import { MfaFactors } from './auth/mfa/factors';
@@ -80,14 +81,19 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
       : new DatabaseSessionBackend({ db: database.db, clock, ttlMs, logger, changeCounter: database.changeCounter }),
   );
 
-  // One keep-alive pool per process for everything that talks to Fortellis.
-  // maxFreeSockets = maxSockets: under load the proxy's calls finish in batches, and every socket freed beyond
-  // maxFreeSockets is closed only to be reopened a moment later (with 64, `npm run bench` saw up to one new
-  // upstream connection per five calls; against Fortellis each is a TLS handshake).
-  // timeout: idle sockets are closed before the upstream (or a load balancer in front of it) forgets them;
-  // one it forgot anyway costs an idempotent proxied call a retry on a fresh socket (proxy.ts).
+  // One keep-alive pool per process for the API proxy (undici, src/fortellis/upstream-transport.ts), and
+  // node:http agents for the token and subscriptions calls (axios).
+  // Up to 256 connections, and as many kept idle: under load the proxy's calls finish in batches, and every
+  // socket closed on freeing is reopened a moment later (against Fortellis, a TLS handshake each).
+  // Idle sockets are closed before the upstream (or a load balancer in front of it) forgets them; one it
+  // forgot anyway costs an idempotent proxied call a retry on a fresh connection.
+  const upstream = new UpstreamPool({
+    baseUrl: config.fortellis.apiBaseUrl,
+    timeoutMs: config.proxy.timeoutMs,
+    idleTimeoutMs: config.proxy.freeSocketTimeoutMs,
+    maxConnections: 256,
+  });
   const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 256, scheduling: 'lifo' as const, timeout: config.proxy.freeSocketTimeoutMs };
-  const upstreamAgent = config.fortellis.apiBaseUrl.startsWith('https:') ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   const httpClient = axios.create({ httpAgent: new http.Agent(agentOptions), httpsAgent: new https.Agent(agentOptions) });
 
   const { fortellis } = config;
@@ -143,7 +149,7 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
     sessionStore,
     tokens,
     subscriptions,
-    upstreamAgent,
+    upstream,
     metrics,
     audit: new AuditLog(database.db, clock),
     signInThrottle: createSignInThrottle(config.signInLimits, limiterFactory),
@@ -156,7 +162,7 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
     async close() {
       // Whatever the access log still holds goes to the database before it closes.
       await accessLogWriter.close();
-      upstreamAgent.destroy();
+      await upstream.close();
       if (redis) await closeRedis(redis);
       await database.close();
     },

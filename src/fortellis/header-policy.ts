@@ -12,9 +12,11 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trail
 
 /**
  * Names that must never come from the browser: the proxy sets Authorization, Subscription-Id, Request-Id,
- * Host and Content-Length itself; Cookie and X-CSRF-Token are the browser's credentials for this app.
+ * Host and Content-Length itself; Cookie and X-CSRF-Token are the browser's credentials for this app; the
+ * proxy reads the browser's whole body before it sends anything, so `Expect: 100-continue` means nothing
+ * upstream (and undici refuses it).
  */
-const RESERVED = ['authorization', 'cookie', 'subscription-id', 'request-id', 'host', 'content-length', 'x-csrf-token', ...HOP_BY_HOP];
+const RESERVED = ['authorization', 'cookie', 'subscription-id', 'request-id', 'host', 'content-length', 'x-csrf-token', 'expect', ...HOP_BY_HOP];
 
 // RFC 9110 §5.6.2 token characters.
 const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;

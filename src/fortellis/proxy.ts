@@ -1,5 +1,5 @@
-import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { AppError } from '../core/errors';
 import { type GatewayErrorCode } from './gateway-errors';
 import type { PathRule } from './path-policy';
@@ -18,7 +18,7 @@ import {
   type ProxyCall,
   type UpstreamPlan,
 } from './proxy-plan';
-import { clientGone, nodeHttpTransport, upstreamUnreachable, type Exchange, type UpstreamTransport } from './upstream-transport';
+import { clientGone, upstreamFailure, type Exchange, type UpstreamAnswer, type UpstreamTransport } from './upstream-transport';
 
 export { INSPECTED_BODY_LIMIT, pathPrefix, PROXIED_METHODS, isJson, type ProxyCall } from './proxy-plan';
 
@@ -41,10 +41,8 @@ export interface ProxyOptions {
   /** Request headers forwarded beyond the default few (PROXY_FORWARD_HEADERS, lower-case, already checked). */
   forwardHeaders?: readonly string[];
   tokens: TokenProvider;
-  /** Keep-alive agent for the upstream; one per process so connections are reused (unless `transport` is given). */
-  agent: http.Agent;
-  /** How requests reach the API host; default node:http with `agent`. */
-  transport?: UpstreamTransport;
+  /** How requests reach the API host: one per process, so that connections are reused (UpstreamPool). */
+  transport: UpstreamTransport;
   /** Called once per proxied call with the upstream status (0 when there was no answer). */
   onUpstreamResponse?: (info: { pathPrefix: string; status: number; durationMs: number }) => void;
 }
@@ -63,7 +61,7 @@ export type FortellisProxy = (req: IncomingMessage, res: ServerResponse, call: P
 export function createFortellisProxy(options: ProxyOptions): FortellisProxy {
   const base = new URL(options.apiBaseUrl);
   const policy = { basePath: base.pathname.replace(/\/$/, ''), allowedPaths: options.allowedPaths, forwardedHeaders: forwardedRequestHeaders(options.forwardHeaders ?? []) };
-  const transport = options.transport ?? nodeHttpTransport({ baseUrl: options.apiBaseUrl, agent: options.agent, timeoutMs: options.timeoutMs });
+  const { transport } = options;
   const links = createLinkRewriter(options.apiBaseUrl, '/api/fortellis');
 
   /**
@@ -89,13 +87,13 @@ export function createFortellisProxy(options: ProxyOptions): FortellisProxy {
 
     // A browser that goes away takes the upstream exchange in flight with it. Prepended, so that the
     // request log line (written on 'close' too) already reads 499.
-    const exchange: Exchange = { clientGone: false, request: undefined, response: undefined, finish: undefined };
+    const exchange: Exchange = { clientGone: false, abort: undefined, body: undefined, finish: undefined };
     res.prependListener('close', () => {
       if (res.writableFinished) return;
       exchange.clientGone = true;
       if (!res.headersSent) res.statusCode = 499;
-      exchange.request?.destroy(clientGone());
-      exchange.response?.destroy();
+      exchange.abort?.();
+      exchange.body?.destroy();
       exchange.finish?.();
     });
     try {
@@ -117,8 +115,8 @@ export function createFortellisProxy(options: ProxyOptions): FortellisProxy {
     let upstream = await send(token.value);
     let inspected: Prefix | undefined;
     let gatewayCode: GatewayErrorCode | undefined;
-    if (upstream.statusCode! >= 400) {
-      inspected = await readPrefix(upstream, INSPECTED_BODY_LIMIT);
+    if (upstream.statusCode >= 400) {
+      inspected = await readPrefix(upstream.body, INSPECTED_BODY_LIMIT, options.timeoutMs);
       const verdict = classifyErrorAnswer(inspected.complete ? concat(inspected.chunks) : undefined);
       gatewayCode = verdict.gatewayCode;
       // The token was revoked or expired early: drop it (if still ours), get one fresh token, replay once.
@@ -126,7 +124,7 @@ export function createFortellisProxy(options: ProxyOptions): FortellisProxy {
         ({ upstream, inspected, gatewayCode } = await replayWithFreshToken(token.value, send));
       }
     }
-    const status = upstream.statusCode!;
+    const status = upstream.statusCode;
     options.onUpstreamResponse?.({ pathPrefix: pathPrefix(plan.apiPath), status, durationMs: performance.now() - started });
     outcome.upstreamStatus = status;
     if (gatewayCode) throw gatewayProblem(gatewayCode, status, plan);
@@ -137,11 +135,11 @@ export function createFortellisProxy(options: ProxyOptions): FortellisProxy {
     if (delivery.bodyless) {
       if (delivery.declaredLength !== undefined) res.setHeader('content-length', delivery.declaredLength);
       res.end();
-      upstream.resume();
+      upstream.body.resume();
       return;
     }
     // A small JSON answer is read whole: its links are rewritten and its length stays exact.
-    if (!inspected && delivery.readWhole) inspected = await readPrefix(upstream, INSPECTED_BODY_LIMIT);
+    if (!inspected && delivery.readWhole) inspected = await readPrefix(upstream.body, INSPECTED_BODY_LIMIT, options.timeoutMs);
     if (inspected?.complete) {
       const whole = concat(inspected.chunks);
       const answer = delivery.rewriteLinks ? links.rewrite(whole) : whole;
@@ -152,16 +150,16 @@ export function createFortellisProxy(options: ProxyOptions): FortellisProxy {
     // Streamed: JSON through the streaming rewriter (its length may change, so none is declared), anything
     // else byte for byte with the upstream's length.
     if (!delivery.rewriteLinks && delivery.declaredLength !== undefined) res.setHeader('content-length', delivery.declaredLength);
-    await forwardToClient(upstream, res, exchange, inspected?.chunks, delivery.rewriteLinks ? links.stream() : undefined);
+    await forwardToClient(upstream.body, res, exchange, inspected?.chunks, delivery.rewriteLinks ? links.stream() : undefined);
   }
 
   /** The one replay: the refused token is dropped (only if it is still the current one) and a fresh one used. */
-  async function replayWithFreshToken(refused: string, send: (accessToken: string) => Promise<IncomingMessage>) {
+  async function replayWithFreshToken(refused: string, send: (accessToken: string) => Promise<UpstreamAnswer>) {
     await options.tokens.invalidate(refused);
     const token = await options.tokens.getToken();
     const upstream = await send(token.value);
-    if (upstream.statusCode! < 400) return { upstream, inspected: undefined, gatewayCode: undefined };
-    const inspected = await readPrefix(upstream, INSPECTED_BODY_LIMIT);
+    if (upstream.statusCode < 400) return { upstream, inspected: undefined, gatewayCode: undefined };
+    const inspected = await readPrefix(upstream.body, INSPECTED_BODY_LIMIT, options.timeoutMs);
     return { upstream, inspected, gatewayCode: classifyErrorAnswer(inspected.complete ? concat(inspected.chunks) : undefined).gatewayCode };
   }
 }
@@ -172,7 +170,7 @@ export function createFortellisProxy(options: ProxyOptions): FortellisProxy {
  * either side went away.
  */
 function forwardToClient(
-  upstream: IncomingMessage,
+  upstream: Readable,
   res: ServerResponse,
   exchange: Exchange,
   prefix: readonly Buffer[] | undefined,
@@ -182,7 +180,7 @@ function forwardToClient(
     // Done with the upstream answer: let go of it, so that whatever keeps `res` alive for a while (the
     // session middleware's end() wrapper can, see README "Performance") does not keep it alive too.
     const done = () => {
-      exchange.response = undefined;
+      exchange.body = undefined;
       exchange.finish = undefined;
       resolve();
     };
@@ -221,7 +219,7 @@ interface Prefix {
  * Reads an upstream answer up to `limit` bytes. Past the limit it stops, paused, with what it has read, so
  * the caller can send the prefix and stream the rest: a long answer is never cut short.
  */
-function readPrefix(upstream: IncomingMessage, limit: number): Promise<Prefix> {
+function readPrefix(upstream: Readable, limit: number, timeoutMs: number): Promise<Prefix> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -240,7 +238,7 @@ function readPrefix(upstream: IncomingMessage, limit: number): Promise<Prefix> {
     };
     const onError = (error: Error) => {
       stop();
-      reject(upstreamUnreachable(error));
+      reject(upstreamFailure(error, timeoutMs));
     };
     // Destroyed before the end (the browser went away): settle rather than wait for an 'end' that never comes.
     const onClose = () => {

@@ -11,7 +11,7 @@ describe('PROXY_FORWARD_HEADERS', () => {
     expect(loadConfig({ PROXY_FORWARD_HEADERS: 'Department-Id, X-Dealer-Code ,department-id' }).proxy.forwardHeaders).toEqual(['department-id', 'x-dealer-code']);
   });
 
-  it.each(['Authorization', 'Cookie', 'Subscription-Id', 'Request-Id', 'Host', 'Connection', 'Transfer-Encoding', 'Upgrade', 'TE', 'Keep-Alive', 'Proxy-Authorization', 'X-CSRF-Token', 'Content-Length'])(
+  it.each(['Authorization', 'Cookie', 'Subscription-Id', 'Request-Id', 'Host', 'Connection', 'Transfer-Encoding', 'Upgrade', 'TE', 'Keep-Alive', 'Proxy-Authorization', 'X-CSRF-Token', 'Content-Length', 'Expect'])(
     'refuses %s with a clear configuration error',
     (name) => {
       const load = () => loadConfig({ PROXY_FORWARD_HEADERS: `Department-Id,${name}` });
