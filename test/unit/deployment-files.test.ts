@@ -126,7 +126,7 @@ describe('the Node.js version', () => {
   });
 
   it('declares in engines both the LTS major and the Node 20 the CI machine runs', () => {
-    expect(engines).toBe(`^20.12.0 || >=${ciLtsMajor}.0.0`);
+    expect(engines).toBe(`^20.18.1 || >=${ciLtsMajor}.0.0`);
     expect(read('README.md')).toContain(`Node.js ${ciLtsMajor}`);
   });
 });
