@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { CompiledQuery, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { timeOrderedId } from '../lib/time-ordered-id';
 import type { AccessLogTable, Database } from '../db/schema';
 import type { AccessEntry, StoredAccessEntry } from './entry';
 
@@ -21,29 +21,54 @@ export interface AccessLogCursor {
   id: string;
 }
 
-/** Rows per INSERT: well under SQLite's and PostgreSQL's limits on bound parameters (10 per row). */
-const INSERT_CHUNK = 500;
+/**
+ * Rows per INSERT at most: a power of two, well under SQLite's and PostgreSQL's limits on bound parameters
+ * (10 per row).
+ */
+const INSERT_CHUNK = 256;
+
+/** The columns in the order each row's parameters are bound (the order of `toRow`'s keys). */
+const COLUMNS = ['id', 'at', 'user_id', 'username', 'subscription_id', 'method', 'path', 'status', 'request_id', 'duration_ms'] as const;
 
 /** The access_log table: batched inserts, filtered reads newest first, pruning. */
 export class AccessLogStore {
+  /**
+   * The INSERT's SQL per number of rows. Building a 200-row INSERT with Kysely costs about as much as
+   * SQLite's work to store the rows; batches are cut into power-of-two chunks, so at most nine shapes are
+   * ever built, each once, and their prepared statements are reused (src/db/database.ts).
+   */
+  private readonly insertSql = new Map<number, string>();
+
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** Writes a batch: all of it or (an error) none of it. */
   async insert(entries: readonly AccessEntry[]): Promise<void> {
-    for (let i = 0; i < entries.length; i += INSERT_CHUNK) {
-      const rows = entries.slice(i, i + INSERT_CHUNK).map((e) => ({
-        id: randomUUID(),
-        at: e.at,
-        user_id: e.userId,
-        username: e.username,
-        subscription_id: e.subscriptionId,
-        method: e.method,
-        path: e.path,
-        status: e.status,
-        request_id: e.requestId,
-        duration_ms: e.durationMs,
-      }));
-      await this.db.insertInto('access_log').values(rows).execute();
+    const chunks: AccessLogTable[][] = [];
+    for (let i = 0; i < entries.length; ) {
+      const size = largestPowerOfTwo(Math.min(entries.length - i, INSERT_CHUNK));
+      chunks.push(entries.slice(i, i + size).map(toRow));
+      i += size;
     }
+    if (chunks.length === 1) return this.insertRows(this.db, chunks[0]!);
+    await this.db.transaction().execute(async (trx) => {
+      for (const rows of chunks) await this.insertRows(trx, rows);
+    });
+  }
+
+  private async insertRows(db: Kysely<Database>, rows: AccessLogTable[]): Promise<void> {
+    const parameters = rows.flatMap((row) => COLUMNS.map((column) => row[column]));
+    let sqlText = this.insertSql.get(rows.length);
+    if (sqlText === undefined) {
+      const compiled = db.insertInto('access_log').values(rows).compile();
+      // Reused only if Kysely bound the parameters as they are bound below: row by row, in COLUMNS order.
+      if (!sameValues(compiled.parameters, parameters)) {
+        await db.executeQuery(compiled);
+        return;
+      }
+      sqlText = compiled.sql;
+      this.insertSql.set(rows.length, sqlText);
+    }
+    await db.executeQuery(CompiledQuery.raw(sqlText, parameters));
   }
 
   /** Newest first, `limit` rows after `cursor` (keyset paging: stable while new rows arrive). */
@@ -88,6 +113,30 @@ export class AccessLogStore {
     if (filter.to !== undefined) query = query.where('at', '<', filter.to);
     return query;
   }
+}
+
+/** The row for an entry: its id is time-ordered, so that new rows go to the end of the primary-key index. */
+function toRow(e: AccessEntry): AccessLogTable {
+  return {
+    id: timeOrderedId(e.at),
+    at: e.at,
+    user_id: e.userId,
+    username: e.username,
+    subscription_id: e.subscriptionId,
+    method: e.method,
+    path: e.path,
+    status: e.status,
+    request_id: e.requestId,
+    duration_ms: e.durationMs,
+  };
+}
+
+function largestPowerOfTwo(atMost: number): number {
+  return 2 ** Math.floor(Math.log2(atMost));
+}
+
+function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
 }
 
 function fromRow(row: AccessLogTable): StoredAccessEntry {

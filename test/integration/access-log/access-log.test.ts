@@ -148,6 +148,38 @@ describe('the access log of proxied calls', () => {
   });
 });
 
+/** What every store must do with batches of any size (run on SQLite here, on PostgreSQL below). */
+async function expectBatchesWrittenWholeOrNotAtAll(store: AccessLogStore): Promise<void> {
+  // Sizes that cut into several power-of-two chunks (and reuse the statements built for the first ones).
+  const sizes = [1, 3, 200, 257, 700, 200];
+  let at = 5_000_000;
+  for (const size of sizes) {
+    await store.insert(Array.from({ length: size }, (_, i) => ({ ...base, at: at + i, requestId: `r-${at + i}`, durationMs: i })));
+    at += 10_000;
+  }
+  expect(await store.count({ from: 5_000_000, to: 9_000_000 })).toBe(sizes.reduce((a, b) => a + b, 0));
+  const page = await store.page({ from: 5_020_000, to: 5_030_000 }, 1000);
+  expect(page).toHaveLength(200);
+  expect(page[0]).toMatchObject({ ...base, at: 5_020_199, requestId: 'r-5020199', durationMs: 199 });
+  expect(new Set(page.map((e) => e.id)).size).toBe(200);
+  // A batch whose last row the database refuses (no method) leaves no row of it behind.
+  const broken = Array.from({ length: 300 }, (_, i) => ({ ...base, at: 9_000_000 + i }));
+  broken[299] = { ...broken[299]!, method: null as unknown as string };
+  await expect(store.insert(broken)).rejects.toThrow();
+  expect(await store.count({ from: 9_000_000 })).toBe(0);
+}
+
+describe('the access log store', () => {
+  it('writes batches of any size whole, or not at all (SQLite)', async () => {
+    const database = await openDatabase('sqlite::memory:');
+    try {
+      await expectBatchesWrittenWholeOrNotAtAll(new AccessLogStore(database.db));
+    } finally {
+      await database.close();
+    }
+  });
+});
+
 describeWithPostgres('the access log in PostgreSQL', () => {
   let schema: Awaited<ReturnType<typeof postgresSchemaForTest>>;
   let database: OpenDatabase;
@@ -172,5 +204,9 @@ describeWithPostgres('the access log in PostgreSQL', () => {
     expect(next[0]!.at).toBe(1_000_689);
     expect(await store.deleteOlderThan(1_000_100)).toBe(100);
     expect(await store.count({ from: 1_000_000, to: 1_000_200 })).toBe(100);
+  });
+
+  it('writes batches of any size whole, or not at all', async () => {
+    await expectBatchesWrittenWholeOrNotAtAll(new AccessLogStore(database.db));
   });
 });
