@@ -3,7 +3,8 @@ import { envSchema, type Env } from './schema';
 import { allowedHostNames, parseAllowedHosts } from './allowed-hosts';
 import { parseAllowedPaths, type PathRule } from '../fortellis/path-policy';
 import { parseEncryptionKeys, SIMULATOR_MFA_KEY } from '../auth/mfa/secret-box';
-import { SIMULATOR_API_PATH, SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET, SIMULATOR_ISSUER_PATH } from '../core/simulator-contract';
+import { withoutEmptyValues } from '../core/env-schema';
+import { SIMULATOR_API_PATH, SIMULATOR_DEFAULT_CLIENT_SECRET, SIMULATOR_ISSUER_PATH } from '../core/simulator-contract';
 
 const MIN_SECRET_BYTES = 32;
 
@@ -76,14 +77,6 @@ export class ConfigError extends Error {
 }
 
 /** `.env` files often hold `NAME=` for "not set": treat empty values as absent. */
-function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && value.trim() !== '') result[key] = value.trim();
-  }
-  return result;
-}
-
 function parseTrustProxy(value: string): boolean | number | string {
   if (value === 'false' || value === '0') return false;
   if (value === 'true') return true;
@@ -115,8 +108,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
     );
   }
 
-  const simulatorClientId = env.SIMULATOR_CLIENT_ID ?? SIMULATOR_DEFAULT_CLIENT_ID;
-  const simulatorClientSecret = env.SIMULATOR_CLIENT_SECRET ?? SIMULATOR_DEFAULT_CLIENT_SECRET;
+  const simulatorClientId = env.SIMULATOR_CLIENT_ID;
+  const simulatorClientSecret = env.SIMULATOR_CLIENT_SECRET;
 
   if (!simulatorEnabled) {
     if (!env.FORTELLIS_API_SECRET) problems.push('FORTELLIS_API_SECRET is required when FORTELLIS_API_KEY is set');

@@ -1,38 +1,11 @@
 import { z } from 'zod';
+import { booleanFlag, httpUrl, port, positiveInt, sharedSimulatorEnv } from '../core/env-schema';
 import { parseForwardHeaders } from '../fortellis/header-policy';
 
 /**
  * The environment, as one zod schema. Every variable here is documented in `.env.example` and the README's
  * configuration table; rules that involve several variables live in `load.ts`.
  */
-
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], {
-    error: 'must be true or false',
-  })
-  .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
-
-const port = z.coerce
-  .number({ error: 'must be a port number' })
-  .int('must be a whole number')
-  .min(0, 'must be between 0 and 65535')
-  .max(65535, 'must be between 0 and 65535');
-
-const positiveInt = (what: string) =>
-  z.coerce.number({ error: `must be a number of ${what}` }).int(`must be a whole number of ${what}`).positive(`must be a positive number of ${what}`);
-
-const httpUrl = z
-  .string()
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return url.protocol === 'http:' || url.protocol === 'https:';
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL')
-  // A trailing slash would make `${base}/path` produce `//path`.
-  .transform((value) => value.replace(/\/+$/, ''));
 
 const databaseUrl = z
   .string()
@@ -42,7 +15,7 @@ export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
-  SIMULATOR_PORT: port.default(3001),
+  ...sharedSimulatorEnv,
   PUBLIC_URL: httpUrl.optional(),
   ALLOWED_HOSTS: z.string().optional(),
   SESSION_SECRET: z.string().optional(),
@@ -63,8 +36,6 @@ export const envSchema = z.object({
   FORTELLIS_SCOPE: z.string().min(1).default('anonymous'),
   FORTELLIS_SIMULATOR: booleanFlag.optional(),
   FORTELLIS_TOKEN_TIMEOUT_MS: positiveInt('milliseconds').default(5000),
-  SIMULATOR_CLIENT_ID: z.string().min(1).optional(),
-  SIMULATOR_CLIENT_SECRET: z.string().min(1).optional(),
   IMPLICIT_REDIRECT_URI: httpUrl.optional(),
   PROXY_ALLOWED_PATHS: z.string().optional(),
   PROXY_TIMEOUT_MS: positiveInt('milliseconds').default(10000),

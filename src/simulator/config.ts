@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SIMULATOR_DEFAULT_CLIENT_ID, SIMULATOR_DEFAULT_CLIENT_SECRET } from '../core/simulator-contract';
+import { isHttpUrl, positiveInt, sharedSimulatorEnv, withoutEmptyValues } from '../core/env-schema';
 
 /**
  * Configuration of the standalone simulator (`npm run simulator`), read from the environment by one zod
@@ -18,48 +18,22 @@ export interface StandaloneSimulatorConfig {
 
 export type ConfigResult = { ok: true; config: StandaloneSimulatorConfig } | { ok: false; problems: string[] };
 
-export const DEFAULT_SIMULATOR_PORT = 3001;
 export const DEFAULT_REDIRECT_URIS = 'http://localhost:3000/implicit/';
 
-/** `.env` files write unset values as `NAME=`; those mean "use the default", not "empty". */
-const unsetIfEmpty = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+/** A URL a browser is sent to or redirected to: http(s), no #fragment (RFC 6749 §3.1.2 for redirect URIs). */
+const withoutFragment = (value: string) => isHttpUrl(value) && new URL(value).hash === '';
 
-const wholeNumber = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, { message: 'must be a whole number' })
-    .transform(Number)
-    .pipe(z.number().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }));
-
-function isHttpUrl(value: string, allowFragment: boolean): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && (allowFragment || url.hash === '');
-  } catch {
-    return false;
-  }
-}
-
+/** The simulator's variables, on the blocks the app's schema is built from (src/core/env-schema.ts). */
 export const simulatorEnvSchema = z.object({
-  SIMULATOR_PORT: z.preprocess(unsetIfEmpty, wholeNumber(0, 65535).default(DEFAULT_SIMULATOR_PORT)),
-  SIMULATOR_HOST: z.preprocess(unsetIfEmpty, z.string().default('127.0.0.1')),
-  SIMULATOR_PUBLIC_URL: z.preprocess(
-    unsetIfEmpty,
-    z.string().refine((value) => isHttpUrl(value, false), { message: 'must be an http(s) URL' }).optional(),
-  ),
-  SIMULATOR_CLIENT_ID: z.preprocess(unsetIfEmpty, z.string().default(SIMULATOR_DEFAULT_CLIENT_ID)),
-  SIMULATOR_CLIENT_SECRET: z.preprocess(unsetIfEmpty, z.string().default(SIMULATOR_DEFAULT_CLIENT_SECRET)),
-  SIMULATOR_TOKEN_LIFETIME_SECONDS: z.preprocess(unsetIfEmpty, wholeNumber(1, 86_400).default(3600)),
-  SIMULATOR_REDIRECT_URIS: z.preprocess(
-    unsetIfEmpty,
-    z
-      .string()
-      .default(DEFAULT_REDIRECT_URIS)
-      .transform((value) => value.split(',').map((uri) => uri.trim()).filter((uri) => uri !== ''))
-      .refine((uris) => uris.every((uri) => isHttpUrl(uri, false)), {
-        message: 'must be a comma-separated list of http(s) URLs without a #fragment',
-      }),
-  ),
+  ...sharedSimulatorEnv,
+  SIMULATOR_HOST: z.string().default('127.0.0.1'),
+  SIMULATOR_PUBLIC_URL: z.string().refine(withoutFragment, 'must be an http(s) URL').optional(),
+  SIMULATOR_TOKEN_LIFETIME_SECONDS: positiveInt('seconds').max(86_400, 'must be at most 86400 seconds (a day)').default(3600),
+  SIMULATOR_REDIRECT_URIS: z
+    .string()
+    .default(DEFAULT_REDIRECT_URIS)
+    .transform((value) => value.split(',').map((uri) => uri.trim()).filter((uri) => uri !== ''))
+    .refine((uris) => uris.every(withoutFragment), { message: 'must be a comma-separated list of http(s) URLs without a #fragment' }),
 });
 
 /**
@@ -76,7 +50,7 @@ export function loadSimulatorConfig(env: Record<string, string | undefined>): Co
       ],
     };
   }
-  const parsed = simulatorEnvSchema.safeParse(env);
+  const parsed = simulatorEnvSchema.safeParse(withoutEmptyValues(env));
   if (!parsed.success) {
     return { ok: false, problems: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) };
   }

@@ -1,3 +1,4 @@
+import { ConfigError, loadConfig } from '../../../src/config/load';
 import { loadSimulatorConfig } from '../../../src/simulator/config';
 
 describe('the standalone simulator configuration', () => {
@@ -54,5 +55,27 @@ describe('the standalone simulator configuration', () => {
 
   it('refuses to run in production', () => {
     expect(loadSimulatorConfig({ NODE_ENV: 'production' })).toEqual({ ok: false, problems: [expect.stringMatching(/production/)] });
+  });
+
+  it('reads the variables it shares with the app as the app does: one rule, one message (src/core/env-schema.ts)', () => {
+    const env = { SIMULATOR_PORT: '4002', SIMULATOR_CLIENT_ID: 'shared-id', SIMULATOR_CLIENT_SECRET: ' ' };
+    const app = loadConfig(env).simulator;
+    const standalone = loadSimulatorConfig(env);
+    expect(standalone.ok && standalone.config).toMatchObject({ port: app.port, clientId: app.clientId, clientSecret: app.clientSecret });
+    expect(app).toMatchObject({ port: 4002, clientId: 'shared-id', clientSecret: 'simulator-api-secret' });
+
+    const bad = { SIMULATOR_PORT: '70000' };
+    const problem = (() => {
+      try {
+        loadConfig(bad);
+      } catch (error) {
+        return (error as ConfigError).message;
+      }
+      return '';
+    })();
+    const result = loadSimulatorConfig(bad);
+    expect(result.ok).toBe(false);
+    expect(problem).toContain('SIMULATOR_PORT must be between 0 and 65535');
+    if (!result.ok) expect(result.problems).toEqual(['SIMULATOR_PORT: must be between 0 and 65535']);
   });
 });
