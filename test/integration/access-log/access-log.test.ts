@@ -165,7 +165,10 @@ async function expectBatchesWrittenWholeOrNotAtAll(store: AccessLogStore): Promi
   // A batch whose last row the database refuses (no method) leaves no row of it behind.
   const broken = Array.from({ length: 300 }, (_, i) => ({ ...base, at: 9_000_000 + i }));
   broken[299] = { ...broken[299]!, method: null as unknown as string };
-  await expect(store.insert(broken)).rejects.toThrow();
+  // Checked as "it rejected", not with toThrow(): better-sqlite3's native module keeps the error class of the
+  // first test file that loaded it in this jest worker, which is no Error in this file's realm.
+  const refused = await store.insert(broken).then(() => false, () => true);
+  expect(refused).toBe(true);
   expect(await store.count({ from: 9_000_000 })).toBe(0);
 }
 
