@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BENCH_USER } from './bff';
-import type { ChildServer, LoadSettings } from './load';
+import { intFromEnv, type ChildServer, type LoadSettings } from './load';
 
 /**
  * `npm run bench:ab -- <other checkout>`: the bff of this tree (A) against the bff of another checkout (B),
@@ -35,13 +35,6 @@ interface Contender {
   rps: number[];
 }
 
-function positive(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, not "${raw}"`);
-  return value;
-}
 
 /** The other checkout's compiled bench, checked before anything starts. */
 function otherTree(argument: string | undefined): LoadModule {
@@ -64,8 +57,8 @@ async function main(): Promise<void> {
     const link = path.resolve(__dirname, '..', name);
     if (!fs.existsSync(link)) fs.symlinkSync(path.resolve(__dirname, '../..', name), link, 'dir');
   }
-  const rounds = positive('BENCH_AB_ROUNDS', 6);
-  const settings: LoadSettings = { connections: positive('BENCH_CONNECTIONS', 100), pipelining: 1, durationSeconds: positive('BENCH_AB_SLICE_SECONDS', 3) };
+  const rounds = intFromEnv('BENCH_AB_ROUNDS', 6);
+  const settings: LoadSettings = { connections: intFromEnv('BENCH_CONNECTIONS', 100), pipelining: 1, durationSeconds: intFromEnv('BENCH_AB_SLICE_SECONDS', 3) };
 
   const upstream = await mine.spawnServer('upstream', {});
   const contenders: Contender[] = [];

@@ -247,3 +247,12 @@ async function autocannonLoad(url: string, headers: Record<string, string>, sett
     requests: result.requests.total,
   };
 }
+
+/** A positive whole number from the environment (a bench setting), or `fallback` when unset. */
+export function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, not "${raw}"`);
+  return value;
+}

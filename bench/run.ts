@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { BENCH_USER } from './bff';
-import { autocannonRate, maxLoad, pacedLoad, signIn, spawnServer, stopServer, type ChildServer, type LoadResult, type LoadSettings } from './load';
+import { autocannonRate, intFromEnv, maxLoad, pacedLoad, signIn, spawnServer, stopServer, type ChildServer, type LoadResult, type LoadSettings } from './load';
 import type { BffStats } from './bff';
 import type { UpstreamStats } from './upstream';
 
@@ -32,13 +32,6 @@ const REPO_ROOT = path.resolve(__dirname, '../..');
 const RESULTS_DIR = path.join(REPO_ROOT, 'bench', 'results');
 const API_PATH = '/service/v3/appointments/';
 
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, not "${raw}"`);
-  return value;
-}
 
 /**
  * The compiled sources find views/ and public/ relative to themselves (`dist/../views` for the normal build);
