@@ -76,7 +76,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** `.env` files often hold `NAME=` for "not set": treat empty values as absent. */
 function parseTrustProxy(value: string): boolean | number | string {
   if (value === 'false' || value === '0') return false;
   if (value === 'true') return true;
