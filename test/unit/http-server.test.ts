@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { createHttpServer } from '../../src/web/server';
+import { createHttpServer, EXPRESS_OBJECTS_FROM_BIRTH } from '../../src/web/server';
 
 /** GET over a real socket: status, headers and body. */
 function get(url: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
@@ -39,9 +39,9 @@ function sampleApp() {
 }
 
 describe('the HTTP server for the app', () => {
-  it('builds requests and responses that are Express objects before Express sees them', async () => {
+  it('builds requests and responses that are Express objects before Express sees them (the choice for Node 20)', async () => {
     const app = sampleApp();
-    const server = createHttpServer(app);
+    const server = createHttpServer(app, undefined, true);
     const seen: boolean[] = [];
     // Runs before the app's own listener, i.e. before Express's setPrototypeOf.
     server.prependListener('request', (req, res) => {
@@ -56,8 +56,25 @@ describe('the HTTP server for the app', () => {
     }
   });
 
-  it('answers exactly as the same app served by http.createServer does', async () => {
-    const fast = createHttpServer(sampleApp());
+  it('leaves them plain when told to (the choice for Node 22 and later), and picks by the running Node', async () => {
+    const app = sampleApp();
+    const server = createHttpServer(app, undefined, false);
+    const seen: boolean[] = [];
+    server.prependListener('request', (req, res) => {
+      seen.push(Object.getPrototypeOf(req) === http.IncomingMessage.prototype, Object.getPrototypeOf(res) === http.ServerResponse.prototype);
+    });
+    const url = await serve(server);
+    try {
+      expect(JSON.parse((await get(`${url}/json?a=1`)).body)).toEqual({ query: { a: '1' }, path: '/json', hasLocals: true });
+      expect(seen).toEqual([true, true]);
+    } finally {
+      await close(server);
+    }
+    expect(EXPRESS_OBJECTS_FROM_BIRTH).toBe(Number(process.versions.node.split('.')[0]) < 22);
+  });
+
+  it.each([true, false])('answers exactly as the same app served by http.createServer does (from birth: %s)', async (fromBirth) => {
+    const fast = createHttpServer(sampleApp(), undefined, fromBirth);
     const plain = http.createServer(sampleApp());
     const [fastUrl, plainUrl] = await Promise.all([serve(fast), serve(plain)]);
     try {
