@@ -22,8 +22,8 @@ export interface FakeUpstream {
   connections(): number;
   /** Connections accepted and since closed (it never closes an idle one itself). */
   closedConnections(): number;
-  /** Replaces how it answers (default: 200 `{"ok":true}`). */
-  handle(handler: UpstreamHandler): void;
+  /** Replaces how it answers; without a handler, back to the default (200 `{"ok":true}`). */
+  handle(handler?: UpstreamHandler): void;
   /**
    * Called when a request arrives, before its body is read; return true to reset the connection there
    * (what a load balancer that forgot an idle connection does when the next request comes).
@@ -75,7 +75,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     connections: () => connections,
     closedConnections: () => closed,
     handle(next) {
-      handler = next;
+      handler = next ?? ok;
     },
     resetWhen(rule) {
       reset = rule;

@@ -149,4 +149,43 @@ describe('the proxy when the upstream forgets idle keep-alive connections', () =
       await short.close();
     }
   });
+
+  /** A test app of its own on the fake upstream, with `env`; closed after `run`. */
+  async function withApp(env: Record<string, string>, run: (app: TestApp) => Promise<void>): Promise<void> {
+    const own = await buildTestApp({ env, adjust: (config) => ({ ...config, fortellis: { ...config.fortellis, apiBaseUrl: upstream.url } }) });
+    try {
+      upstream.resetWhen(undefined);
+      await run(own);
+    } finally {
+      upstream.handle();
+      await own.close();
+    }
+  }
+
+  it('closes an idle connection sooner than PROXY_FREE_SOCKET_TIMEOUT_MS when the upstream says so (Keep-Alive: timeout)', async () => {
+    // undici keeps a connection for the upstream's hint less a 2 s margin: 3 s → 1 s, against our 60 s.
+    upstream.handle((_req, res) => {
+      res.setHeader('keep-alive', 'timeout=3');
+      res.setHeader('content-type', 'application/json');
+      res.end('{"ok":true}');
+    });
+    await withApp({ PROXY_FREE_SOCKET_TIMEOUT_MS: '60000' }, async (own) => {
+      const { agent } = await own.signIn();
+      const before = upstream.closedConnections();
+      await agent.get('/api/fortellis/items/1').expect(200);
+      await eventually(() => upstream.closedConnections() >= before + 1, 10_000);
+    });
+  });
+
+  it('answers 504 when the answer starts but its body stalls past PROXY_TIMEOUT_MS', async () => {
+    upstream.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"items":['); // and nothing more
+    });
+    await withApp({ PROXY_TIMEOUT_MS: '300' }, async (own) => {
+      const { agent } = await own.signIn();
+      const response = await agent.get('/api/fortellis/items/1').expect(504);
+      expect(response.body).toMatchObject({ status: 504, title: 'Fortellis did not answer in time' });
+    });
+  });
 });
