@@ -133,9 +133,11 @@ export class UpstreamPool implements UpstreamTransport {
     }
   }
 
-  private failure(error: unknown, exchange: Exchange): AppError {
+  private failure(error: unknown, exchange: Exchange): unknown {
     if (exchange.clientGone) return clientGone();
     if (error instanceof AppError) return error;
+    // A bug of ours (an argument undici refuses) is not dressed up as the upstream's failure: it stays a 500.
+    if ((error as { code?: string } | undefined)?.code === 'UND_ERR_INVALID_ARG') return error;
     return upstreamFailure(error, this.options.timeoutMs);
   }
 }
@@ -150,12 +152,11 @@ function connectionDropped(error: unknown): boolean {
 const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /**
- * What the browser is told when the exchange with the upstream failed: 504 for a timeout, 502 for the
- * rest. A bug of ours (an argument undici refuses) is not dressed up as the upstream's failure.
+ * What the browser is told when the exchange with the upstream failed (connecting, waiting for the answer,
+ * or reading its body): 504 for a timeout, 502 for the rest. Never throws: it also runs in stream handlers.
  */
 export function upstreamFailure(error: unknown, timeoutMs: number): AppError {
   const code = (error as { code?: string } | undefined)?.code;
-  if (code === 'UND_ERR_INVALID_ARG') throw error;
   if (code !== undefined && TIMEOUTS.has(code)) return upstreamTimeout(error as Error, timeoutMs);
   return upstreamUnreachable(error as Error);
 }
