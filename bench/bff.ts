@@ -79,7 +79,7 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
     passwordHash: await deps.passwords.hash(BENCH_USER.password),
     subscriptionId: BENCH_USER.subscriptionId,
   });
-  // As src/run.ts does: createHttpServer (src/web/server.ts), whose requests are Express objects from birth on Node 20.
+  // As src/run.ts does: createHttpServer (src/web/server.ts), which calls the API's handler without Express.
   const server = createHttpServer(createApp(deps));
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
 

@@ -26,9 +26,9 @@ import { pageRoutes } from './web/page-routes';
 import { adminRoutes } from './web/admin/routes';
 import { UserAdministration } from './auth/user-admin';
 import { requestContext } from './web/request-context';
-import { apiProxyRoute } from './web/api-proxy-route';
+import { apiProxyRoute, mountApiProxy } from './web/api-proxy-route';
 import { noStore, securityHeaders } from './web/security-headers';
-import { requireKnownHost } from './web/host-check';
+import { requireKnownHost, type TrustProxy } from './web/host-check';
 import { createViews } from './web/views';
 import { implicitRoutes } from './web/implicit-routes';
 import { RecentActivity } from './session/recent-activity';
@@ -89,9 +89,11 @@ export function createApp(deps: AppDependencies): Express {
   const faults = new FaultLog({ logger, clock, metrics: deps.metrics });
   const inFlight = new InFlightCap(config.maxRequestsInFlight);
   const activity = new RecentActivity();
-  // The API proxy first, before the middleware stack below (README, "Performance"); every defence of the
-  // stack that applies to it runs in the route itself (src/web/api-proxy-route.ts).
-  app.use(
+  // The API proxy first, before the middleware stack below, and called by the HTTP server before Express
+  // altogether (README, "Performance"); every defence of the stack that applies to it runs in the route
+  // itself (src/web/api-proxy-route.ts).
+  mountApiProxy(
+    app,
     apiProxyRoute({
       proxy: createFortellisProxy({
         apiBaseUrl: config.fortellis.apiBaseUrl,
@@ -110,6 +112,7 @@ export function createApp(deps: AppDependencies): Express {
       timeouts,
       clock,
       allowedHosts: config.allowedHosts,
+      trustProxy: app.get('trust proxy fn') as TrustProxy,
       publicUrl: config.publicUrl,
       inFlight,
       https: config.session.cookieSecure,

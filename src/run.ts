@@ -49,7 +49,7 @@ export async function startServer(initialConfig: AppConfig, options: StartOption
   if (config.simulator.enabled) await ensureDemoUsers(deps.users, deps.passwords);
   else await refuseWellKnownDemoPasswords(deps);
 
-  // Not app.listen(): createHttpServer() builds requests that are Express objects from birth on Node 20, and
+  // Not app.listen(): createHttpServer() hands proxied calls to the API's handler without Express, and
   // bounds slow clients (src/web/server.ts).
   const server = createHttpServer(createApp(deps), config.http).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {

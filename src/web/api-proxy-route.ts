@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { unsign } from 'cookie-signature';
-import type { Request, RequestHandler, Response } from 'express';
+import type { Express } from 'express';
 import type { SessionData } from 'express-session';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
@@ -12,7 +12,7 @@ import type { SessionBackend } from '../session/session-backend';
 import { crossSiteRefusal, isUnsafe, readCookie, tokensMatch } from './csrf';
 import { AppError, csrfRejected, notSignedIn } from '../core/errors';
 import { writeProblem, type FaultLog } from './error-handler';
-import { hostRefusal } from './host-check';
+import { hostRefusal, requestHostname, type TrustProxy } from './host-check';
 import { overloaded, type InFlightCap } from './in-flight-cap';
 import type { AppMetrics } from './metrics';
 import { accessEntry, callActor, NO_ACTOR, type CallActor } from '../access-log/record-proxied-calls';
@@ -20,7 +20,9 @@ import type { AccessLogWriter } from '../access-log/writer';
 import { finishRequest, withoutQuery } from './request-context';
 
 /**
- * `/api/fortellis/*`, answered before Express' middleware stack: every proxied call would otherwise walk a
+ * `/api/fortellis/*`, answered without Express: the HTTP server hands these requests straight to this
+ * handler, as Node's own request and response objects (src/web/server.ts), and the Express app mounts the
+ * same handler first for whoever serves the app alone (supertest). Every proxied call would otherwise walk a
  * dozen layers (helmet's headers, static files, health routes, express-session with its hashing of the
  * session and its wrapping of `res.end`, the /api router) to reach a handler that needs little of them.
  * Every defence stays, in the same order, with the same pure checks the stack runs (README, "Performance"):
@@ -46,6 +48,8 @@ export interface ApiProxyRouteOptions {
   clock: Clock;
   /** Host names the app answers to (ALLOWED_HOSTS with PUBLIC_URL's). */
   allowedHosts: readonly string[];
+  /** Express' compiled TRUST_PROXY, for the host name behind a proxy (X-Forwarded-Host). */
+  trustProxy: TrustProxy;
   publicUrl: string;
   inFlight: InFlightCap;
   /** HSTS on API answers too (PUBLIC_URL is https). */
@@ -101,8 +105,11 @@ function apiHeaders(https: boolean): Array<[string, string]> {
   return headers;
 }
 
-/** Express middleware, mounted first: handles the proxy's prefix, passes everything else on. */
-export function apiProxyRoute(options: ApiProxyRouteOptions): RequestHandler {
+/** Answers one request under the proxy's prefix (isProxyUrl), on Node's own objects. */
+export type ApiProxyHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The handler for the proxy's prefix. */
+export function apiProxyRoute(options: ApiProxyRouteOptions): ApiProxyHandler {
   const hosts = new Set(options.allowedHosts);
   const publicOrigin = new URL(options.publicUrl).origin;
   const headers = apiHeaders(options.https);
@@ -149,8 +156,9 @@ export function apiProxyRoute(options: ApiProxyRouteOptions): RequestHandler {
     return { sid, data };
   }
 
-  async function handle(req: Request, res: Response, requestId: string, finished: Finished): Promise<AppError | undefined> {
-    const refused = hostRefusal(hosts, req.hostname) ?? crossSiteRefusal(req.method, req.headers, publicOrigin);
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, finished: Finished): Promise<AppError | undefined> {
+    const method = req.method!;
+    const refused = hostRefusal(hosts, requestHostname(req, options.trustProxy)) ?? crossSiteRefusal(method, req.headers, publicOrigin);
     if (refused) return refused;
     const session = await loadSession(req);
     if (!session || typeof session.data.userId !== 'string') {
@@ -159,7 +167,7 @@ export function apiProxyRoute(options: ApiProxyRouteOptions): RequestHandler {
     }
     finished.userId = session.data.userId;
     finished.actor = callActor(session.data);
-    if (isUnsafe(req.method) && !tokensMatch(session.data.csrfToken, req.headers['x-csrf-token'])) {
+    if (isUnsafe(method) && !tokensMatch(session.data.csrfToken, req.headers['x-csrf-token'])) {
       return csrfRejected('The request lacks a valid CSRF token. Reload the page and try again.');
     }
     // What express-session does at the end of every request of an unchanged session, done before the
@@ -169,7 +177,7 @@ export function apiProxyRoute(options: ApiProxyRouteOptions): RequestHandler {
     const subscriptionId = session.data.subscriptionId;
     if (!subscriptionId) return noSubscription();
     // The proxy sees the path below its prefix, as a router mounted at the prefix would give it.
-    const url = req.url;
+    const url = req.url!;
     req.url = url.length === API_PROXY_PREFIX.length || url.charCodeAt(API_PROXY_PREFIX.length) === 0x3f ? `/${url.slice(API_PROXY_PREFIX.length)}` : url.slice(API_PROXY_PREFIX.length);
     try {
       const outcome = await options.proxy(req, res, { subscriptionId, requestId });
@@ -180,20 +188,19 @@ export function apiProxyRoute(options: ApiProxyRouteOptions): RequestHandler {
     }
   }
 
-  return (req, res, next) => {
-    if (!isProxyUrl(req.url)) return next();
+  return (req, res) => {
     const started = performance.now();
     const at = clock.now();
     const requestId = randomUUID();
-    res.locals.requestId = requestId;
+    const method = req.method!;
     res.setHeader('Request-Id', requestId);
     options.metrics.inFlight.inc();
     const finished: Finished = { userId: undefined, upstreamStatus: undefined, actor: NO_ACTOR };
-    const path = withoutQuery(req.url);
+    const path = withoutQuery(req.url!);
     res.once('close', () => {
-      finishRequest(options, res, { requestId, route: ROUTE_LABEL, method: req.method, path, userId: finished.userId, upstreamStatus: finished.upstreamStatus, started });
+      finishRequest(options, res, { requestId, route: ROUTE_LABEL, method, path, userId: finished.userId, upstreamStatus: finished.upstreamStatus, started });
       const apiPath = path.length === API_PROXY_PREFIX.length ? '/' : path.slice(API_PROXY_PREFIX.length);
-      options.accessLog.record(accessEntry({ at, actor: finished.actor, method: req.method, path: apiPath, status: res.statusCode, requestId, durationMs: performance.now() - started }));
+      options.accessLog.record(accessEntry({ at, actor: finished.actor, method, path: apiPath, status: res.statusCode, requestId, durationMs: performance.now() - started }));
     });
     for (const [name, value] of headers) res.setHeader(name, value);
     if (!options.inFlight.enter(res)) return answer(req, res, overloaded(), requestId);
@@ -206,4 +213,20 @@ export function apiProxyRoute(options: ApiProxyRouteOptions): RequestHandler {
   function answer(req: IncomingMessage, res: ServerResponse, error: unknown, requestId: string): void {
     writeProblem(req, res, options.faults.record(error, requestId), requestId);
   }
+}
+
+const handlers = new WeakMap<Express, ApiProxyHandler>();
+
+/**
+ * Mounts `handler` first in `app`, for the proxy's prefix, and records it, so that the HTTP server of the
+ * app (createHttpServer) can call it before Express: the same handler either way.
+ */
+export function mountApiProxy(app: Express, handler: ApiProxyHandler): void {
+  handlers.set(app, handler);
+  app.use((req, res, next) => (isProxyUrl(req.url) ? handler(req, res) : next()));
+}
+
+/** The handler mounted in `app` by mountApiProxy, if any. */
+export function apiProxyHandlerOf(app: Express): ApiProxyHandler | undefined {
+  return handlers.get(app);
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import { AppError } from '../core/errors';
 
@@ -31,4 +32,27 @@ export function requireKnownHost(allowed: string[]): RequestHandler {
 export function hostRefusal(names: ReadonlySet<string>, hostname: string | undefined): AppError | undefined {
   const name = hostname?.toLowerCase();
   return name && names.has(name) ? undefined : misdirected();
+}
+
+/** Express' compiled "trust proxy" setting (`app.get('trust proxy fn')`): whether the hop at `address` is trusted. */
+export type TrustProxy = (address: string | undefined, hop: number) => boolean;
+
+/**
+ * Express' `req.hostname` for a request that is no Express object (the API's route, src/web/api-proxy-route.ts):
+ * X-Forwarded-Host (its first value) when the socket's peer is a trusted proxy, else Host; without the port,
+ * IPv6 brackets kept. test/unit/host-check.test.ts holds it to Express' getter.
+ */
+export function requestHostname(req: IncomingMessage, trust: TrustProxy): string | undefined {
+  // Node joins a repeated X-Forwarded-Host into one string (it is no header Node keeps as a list).
+  let host = req.headers['x-forwarded-host'] as string | undefined;
+  if (!host || !trust(req.socket.remoteAddress, 0)) {
+    host = req.headers.host;
+  } else {
+    const comma = host.indexOf(',');
+    if (comma !== -1) host = host.slice(0, comma).trimEnd();
+  }
+  if (!host) return undefined;
+  const offset = host.charCodeAt(0) === 0x5b /* [ */ ? host.indexOf(']') + 1 : 0;
+  const colon = host.indexOf(':', offset);
+  return colon === -1 ? host : host.slice(0, colon);
 }

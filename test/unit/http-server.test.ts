@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { createHttpServer, EXPRESS_OBJECTS_FROM_BIRTH } from '../../src/web/server';
+import { mountApiProxy } from '../../src/web/api-proxy-route';
+import { createHttpServer } from '../../src/web/server';
 
 /** GET over a real socket: status, headers and body. */
 function get(url: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
@@ -39,42 +40,58 @@ function sampleApp() {
 }
 
 describe('the HTTP server for the app', () => {
-  it('builds requests and responses that are Express objects before Express sees them (the choice for Node 20)', async () => {
+  /** An app with an API handler mounted (as createApp mounts the proxy's) that says what it was given. */
+  function appWithApiHandler() {
     const app = sampleApp();
-    const server = createHttpServer(app, undefined, true);
-    const seen: boolean[] = [];
-    // Runs before the app's own listener, i.e. before Express's setPrototypeOf.
-    server.prependListener('request', (req, res) => {
-      seen.push(Object.getPrototypeOf(req) === app.request, Object.getPrototypeOf(res) === app.response);
+    const seen = { api: [] as boolean[] };
+    mountApiProxy(app, (req, res) => {
+      seen.api.push(Object.getPrototypeOf(req) === http.IncomingMessage.prototype && Object.getPrototypeOf(res) === http.ServerResponse.prototype);
+      res.setHeader('content-type', 'text/plain');
+      res.end(`api ${req.url}`);
     });
-    const url = await serve(server);
-    try {
-      await get(`${url}/json`);
-      expect(seen).toEqual([true, true]);
-    } finally {
-      await close(server);
-    }
-  });
+    return { app, seen };
+  }
 
-  it('leaves them plain when told to (the choice for Node 22 and later), and picks by the running Node', async () => {
-    const app = sampleApp();
-    const server = createHttpServer(app, undefined, false);
-    const seen: boolean[] = [];
-    server.prependListener('request', (req, res) => {
-      seen.push(Object.getPrototypeOf(req) === http.IncomingMessage.prototype, Object.getPrototypeOf(res) === http.ServerResponse.prototype);
+  it('hands requests under the API prefix to the API handler as Node built them, without Express', async () => {
+    const { app, seen } = appWithApiHandler();
+    const server = createHttpServer(app);
+    let expressSaw = 0;
+    app.use((_req, _res, next) => {
+      expressSaw += 1;
+      next();
     });
     const url = await serve(server);
     try {
+      expect((await get(`${url}/api/fortellis/service/v1/x?q=1`)).body).toBe('api /api/fortellis/service/v1/x?q=1');
+      expect((await get(`${url}/api/fortellis`)).body).toBe('api /api/fortellis');
+      expect(seen.api).toEqual([true, true]);
+      // Not under the prefix: Express's, whatever it starts with.
       expect(JSON.parse((await get(`${url}/json?a=1`)).body)).toEqual({ query: { a: '1' }, path: '/json', hasLocals: true });
-      expect(seen).toEqual([true, true]);
+      expect((await get(`${url}/api/fortellisx`)).status).toBe(404);
+      expect(seen.api).toHaveLength(2);
+      // Of all these requests only /api/fortellisx came this far into Express.
+      expect(expressSaw).toBe(1);
     } finally {
       await close(server);
     }
-    expect(EXPRESS_OBJECTS_FROM_BIRTH).toBe(Number(process.versions.node.split('.')[0]) < 22);
   });
 
-  it.each([true, false])('answers exactly as the same app served by http.createServer does (from birth: %s)', async (fromBirth) => {
-    const fast = createHttpServer(sampleApp(), undefined, fromBirth);
+  it('serves the same handler through the Express app alone (supertest, or a server of your own)', async () => {
+    const { app, seen } = appWithApiHandler();
+    const server = http.createServer(app);
+    const url = await serve(server);
+    try {
+      expect((await get(`${url}/api/fortellis/a`)).body).toBe('api /api/fortellis/a');
+      // Express's objects this time: the handler needs nothing of them but what Node's have.
+      expect(seen.api).toEqual([false]);
+      expect((await get(`${url}/json`)).status).toBe(201);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('answers an app without an API handler exactly as http.createServer does', async () => {
+    const fast = createHttpServer(sampleApp());
     const plain = http.createServer(sampleApp());
     const [fastUrl, plainUrl] = await Promise.all([serve(fast), serve(plain)]);
     try {
@@ -86,7 +103,6 @@ describe('the HTTP server for the app', () => {
         const { date: _b, ...headersB } = b.headers;
         expect(headersA).toEqual(headersB);
       }
-      expect(JSON.parse((await get(`${fastUrl}/json?a=1`)).body)).toEqual({ query: { a: '1' }, path: '/json', hasLocals: true });
     } finally {
       await Promise.all([close(fast), close(plain)]);
     }
