@@ -4,13 +4,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import { createApp } from '../src/app';
 import { createHttpServer } from '../src/web/server';
 import { loadConfig, pointAtSimulator } from '../src/config/load';
 import { buildDependencies } from '../src/dependencies';
 import { systemClock } from '../src/lib/clock';
-import { createLogger } from '../src/lib/logger';
+import { asyncLogDestination, createLogger } from '../src/lib/logger';
 import { startSimulator } from '../src/simulator';
 
 /**
@@ -71,7 +70,7 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
   const simulated = pointAtSimulator(loadConfig(env), simulator.url);
   const config = { ...simulated, fortellis: { ...simulated.fortellis, apiBaseUrl: options.upstreamUrl } };
 
-  const destination = pino.destination({ dest: options.logFile ?? '/dev/null', sync: false });
+  const destination = asyncLogDestination(options.logFile ?? '/dev/null');
   const logger = createLogger({ level: config.logLevel, destination });
   const deps = await buildDependencies(config, { clock: systemClock, logger, processMetrics: true });
   await deps.users.create({
