@@ -197,13 +197,17 @@ export function apiProxyRoute(options: ApiProxyRouteOptions): ApiProxyHandler {
     options.metrics.inFlight.inc();
     const finished: Finished = { userId: undefined, upstreamStatus: undefined, actor: NO_ACTOR };
     const path = withoutQuery(req.url!);
-    res.once('close', () => {
+    // One listener does all the end-of-call work, the in-flight count included ('close' comes once, for
+    // finished and abandoned answers alike).
+    const counted = options.inFlight.take();
+    res.on('close', () => {
+      if (counted) options.inFlight.release();
       finishRequest(options, res, { requestId, route: ROUTE_LABEL, method, path, userId: finished.userId, upstreamStatus: finished.upstreamStatus, started });
       const apiPath = path.length === API_PROXY_PREFIX.length ? '/' : path.slice(API_PROXY_PREFIX.length);
       options.accessLog.record(accessEntry({ at, actor: finished.actor, method, path: apiPath, status: res.statusCode, requestId, durationMs: performance.now() - started }));
     });
     for (const [name, value] of headers) res.setHeader(name, value);
-    if (!options.inFlight.enter(res)) return answer(req, res, overloaded(), requestId);
+    if (!counted) return answer(req, res, overloaded(), requestId);
     handle(req, res, requestId, finished).then(
       (error) => error && answer(req, res, error, requestId),
       (error: unknown) => answer(req, res, error, requestId),

@@ -26,12 +26,23 @@ export class InFlightCap {
 
   /** Counts `res` in until it closes; false (and nothing counted) when the cap is reached. */
   enter(res: ServerResponse): boolean {
+    if (!this.take()) return false;
+    res.once('close', () => this.release());
+    return true;
+  }
+
+  /**
+   * Counts one request in, without a listener of its own: for a handler that already listens for its
+   * response's 'close' (the API's route) and calls release() there, exactly once. False when at the cap.
+   */
+  take(): boolean {
     if (this.inFlight >= this.max) return false;
     this.inFlight += 1;
-    res.once('close', () => {
-      this.inFlight -= 1;
-    });
     return true;
+  }
+
+  release(): void {
+    this.inFlight -= 1;
   }
 }
 

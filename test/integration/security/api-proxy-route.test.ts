@@ -75,6 +75,16 @@ describe('the lean API proxy route keeps every defence of the middleware stack',
 
     t.sim.simulator.clearFaults();
     expect(await held).toBe(504);
+
+    // Each call counted out once when it ended, and the refused ones never (they were not counted in):
+    // the cap holds exactly as before.
+    await agent.get(APPOINTMENTS).expect(200);
+    t.sim.simulator.addFault({ target: 'api', delayMs: 60_000, count: 1 });
+    const heldAgain = agent.get(APPOINTMENTS).then((r) => r.status);
+    await eventually(() => t.sim.simulator.stats().pendingFaultDelays === 1);
+    await agent.get(APPOINTMENTS).expect(503);
+    t.sim.simulator.clearFaults();
+    expect(await heldAgain).toBe(504);
   });
 
   it('writes one log line per proxied call with its Request-Id, user, status and the upstream status, and counts it', async () => {
