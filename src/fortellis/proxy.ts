@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import { AppError } from '../core/errors';
 import { type GatewayErrorCode } from './gateway-errors';
 import type { PathRule } from './path-policy';
@@ -18,7 +17,7 @@ import {
   type ProxyCall,
   type UpstreamPlan,
 } from './proxy-plan';
-import { clientGone, upstreamFailure, type Exchange, type UpstreamAnswer, type UpstreamTransport } from './upstream-transport';
+import { clientGone, type AnswerBody, type BodyPrefix, type Exchange, type UpstreamAnswer, type UpstreamTransport } from './upstream-transport';
 
 export { INSPECTED_BODY_LIMIT, pathPrefix, PROXIED_METHODS, isJson, type ProxyCall } from './proxy-plan';
 
@@ -113,10 +112,10 @@ export function createFortellisProxy(options: ProxyOptions): FortellisProxy {
 
     let token = await options.tokens.getToken();
     let upstream = await send(token.value);
-    let inspected: Prefix | undefined;
+    let inspected: BodyPrefix | undefined;
     let gatewayCode: GatewayErrorCode | undefined;
     if (upstream.statusCode >= 400) {
-      inspected = await readPrefix(upstream.body, INSPECTED_BODY_LIMIT, options.timeoutMs);
+      inspected = await upstream.body.readPrefix(INSPECTED_BODY_LIMIT);
       const verdict = classifyErrorAnswer(inspected.complete ? concat(inspected.chunks) : undefined);
       gatewayCode = verdict.gatewayCode;
       // The token was revoked or expired early: drop it (if still ours), get one fresh token, replay once.
@@ -135,11 +134,11 @@ export function createFortellisProxy(options: ProxyOptions): FortellisProxy {
     if (delivery.bodyless) {
       if (delivery.declaredLength !== undefined) res.setHeader('content-length', delivery.declaredLength);
       res.end();
-      upstream.body.resume();
+      upstream.body.discard();
       return;
     }
     // A small JSON answer is read whole: its links are rewritten and its length stays exact.
-    if (!inspected && delivery.readWhole) inspected = await readPrefix(upstream.body, INSPECTED_BODY_LIMIT, options.timeoutMs);
+    if (!inspected && delivery.readWhole) inspected = await upstream.body.readPrefix(INSPECTED_BODY_LIMIT);
     if (inspected?.complete) {
       const whole = concat(inspected.chunks);
       const answer = delivery.rewriteLinks ? links.rewrite(whole) : whole;
@@ -159,7 +158,7 @@ export function createFortellisProxy(options: ProxyOptions): FortellisProxy {
     const token = await options.tokens.getToken();
     const upstream = await send(token.value);
     if (upstream.statusCode < 400) return { upstream, inspected: undefined, gatewayCode: undefined };
-    const inspected = await readPrefix(upstream.body, INSPECTED_BODY_LIMIT, options.timeoutMs);
+    const inspected = await upstream.body.readPrefix(INSPECTED_BODY_LIMIT);
     return { upstream, inspected, gatewayCode: classifyErrorAnswer(inspected.complete ? concat(inspected.chunks) : undefined).gatewayCode };
   }
 }
@@ -170,15 +169,15 @@ export function createFortellisProxy(options: ProxyOptions): FortellisProxy {
  * either side went away.
  */
 function forwardToClient(
-  upstream: Readable,
+  upstream: AnswerBody,
   res: ServerResponse,
   exchange: Exchange,
   prefix: readonly Buffer[] | undefined,
   rewriter: StreamingLinkRewriter | undefined,
 ): Promise<void> {
   return new Promise((resolve) => {
-    // Done with the upstream answer: let go of it, so that whatever keeps `res` alive for a while (the
-    // session middleware's end() wrapper can, see README "Performance") does not keep it alive too.
+    // Done with the upstream answer: let go of it, so that whatever keeps `res` alive for a while does not
+    // keep it alive too.
     const done = () => {
       exchange.body = undefined;
       exchange.finish = undefined;
@@ -187,74 +186,24 @@ function forwardToClient(
     exchange.finish = done;
     // The prefix is at most INSPECTED_BODY_LIMIT: written at once, back-pressure applies from here on.
     if (prefix) for (const chunk of prefix) res.write(rewriter ? rewriter.push(chunk) : chunk);
-    upstream.on('data', (chunk: Buffer) => {
-      const out = rewriter ? rewriter.push(chunk) : chunk;
-      if (out.length > 0 && !res.write(out)) {
-        upstream.pause();
+    upstream.forward({
+      chunk(chunk) {
+        const out = rewriter ? rewriter.push(chunk) : chunk;
+        if (out.length === 0 || res.write(out)) return true;
         res.once('drain', () => upstream.resume());
-      }
+        return false;
+      },
+      end() {
+        const rest = rewriter?.end();
+        if (rest && rest.length > 0) res.end(rest);
+        else res.end();
+        done();
+      },
+      error() {
+        res.destroy();
+        done();
+      },
     });
-    upstream.once('end', () => {
-      const rest = rewriter?.end();
-      if (rest && rest.length > 0) res.end(rest);
-      else res.end();
-      done();
-    });
-    upstream.once('error', () => {
-      res.destroy();
-      done();
-    });
-    // readPrefix() may have paused it.
-    upstream.resume();
-  });
-}
-
-/** The first bytes of an answer; `complete` when that was all of it. */
-interface Prefix {
-  chunks: Buffer[];
-  complete: boolean;
-}
-
-/**
- * Reads an upstream answer up to `limit` bytes. Past the limit it stops, paused, with what it has read, so
- * the caller can send the prefix and stream the rest: a long answer is never cut short.
- */
-function readPrefix(upstream: Readable, limit: number, timeoutMs: number): Promise<Prefix> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      chunks.push(chunk);
-      if (size > limit) {
-        upstream.pause();
-        stop();
-        resolve({ chunks, complete: false });
-      }
-    };
-    const onEnd = () => {
-      stop();
-      resolve({ chunks, complete: true });
-    };
-    const onError = (error: Error) => {
-      stop();
-      reject(upstreamFailure(error, timeoutMs));
-    };
-    // Destroyed before the end (the browser went away): settle rather than wait for an 'end' that never comes.
-    const onClose = () => {
-      stop();
-      reject(clientGone());
-    };
-    const stop = () => {
-      upstream.off('data', onData);
-      upstream.off('end', onEnd);
-      upstream.off('error', onError);
-      upstream.off('close', onClose);
-    };
-    upstream.on('data', onData);
-    upstream.on('end', onEnd);
-    upstream.on('error', onError);
-    upstream.on('close', onClose);
   });
 }
 

@@ -13,6 +13,7 @@ import { eventually } from '../../support/listen';
 
 const BIG_PATH = '/big/';
 const HANGING_PATH = '/hanging/';
+const CUT_PATH = '/cut/';
 const CHUNK = Buffer.alloc(64 * 1024, 'x');
 const CHUNKS = 64; // 4 MiB: far more than the socket buffers hold, so the proxy must wait for the browser.
 
@@ -49,6 +50,13 @@ async function startUpstream(): Promise<Upstream> {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"items":[');
       res.on('close', () => hangingClosed());
+      return;
+    }
+    if (req.url === CUT_PATH) {
+      // Half of a long answer (past what the proxy reads ahead), then the upstream's connection dies.
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(CHUNKS * CHUNK.length) });
+      for (let i = 0; i < 8; i++) res.write(CHUNK);
+      setTimeout(() => res.socket?.destroy(), 20);
       return;
     }
     res.writeHead(404).end();
@@ -124,5 +132,27 @@ describe('the proxy streaming answers', () => {
     });
     await upstream.hangingClosed;
     await eventually(() => t.logs.entries().some((e) => e.path === `/api/fortellis${HANGING_PATH}` && e.aborted === true));
+  });
+
+  it("cuts the browser's answer short when the upstream's connection dies in the middle of it, and goes on serving", async () => {
+    const outcome = await new Promise<{ received: number; complete: boolean }>((resolve, reject) => {
+      let received = 0;
+      http
+        .get(`${appUrl}/api/fortellis${CUT_PATH}`, { headers: { cookie } }, (res) => {
+          expect(res.statusCode).toBe(200);
+          res.on('data', (chunk: Buffer) => (received += chunk.length));
+          // Node reports an answer that ends before its Content-Length as 'aborted' (an error, then close).
+          res.on('error', () => undefined);
+          res.on('close', () => resolve({ received, complete: res.complete }));
+        })
+        .on('error', reject);
+    });
+    expect(outcome.complete).toBe(false);
+    expect(outcome.received).toBeLessThan(CHUNKS * CHUNK.length);
+    await eventually(() => t.logs.entries().some((e) => e.path === `/api/fortellis${CUT_PATH}` && e.aborted === true));
+    // The browser's next call is answered as usual.
+    const next = await fetch(`${appUrl}/api/fortellis${BIG_PATH}`, { headers: { cookie } });
+    expect(next.status).toBe(200);
+    expect((await next.arrayBuffer()).byteLength).toBe(CHUNKS * (CHUNK.length + 1));
   });
 });
