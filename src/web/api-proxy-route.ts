@@ -115,18 +115,27 @@ export function apiProxyRoute(options: ApiProxyRouteOptions): ApiProxyHandler {
   const headers = apiHeaders(options.https);
   const { sessions, clock, timeouts } = options;
 
-  // Cookie values whose signature was verified, and the session id they carry: a browser sends the same
-  // cookie on every call, and the HMAC is a tenth of the route's own cost. Only good signatures are kept
-  // (the value is the whole signed string, so a forged one never matches), bounded like TouchThrottle.
+  // Cookie values (as the browser sends them, still URL-encoded) whose signature was verified, and the
+  // session id they carry: a browser sends the same cookie on every call, and decoding it and the HMAC were
+  // a tenth of the route's own cost. Only good signatures are kept (the key is the whole signed value, so a
+  // forged one never matches), bounded like TouchThrottle.
   const verified = new Map<string, string>();
-  function verifiedSid(value: string): string | undefined {
-    const known = verified.get(value);
+  function verifiedSid(raw: string): string | undefined {
+    const known = verified.get(raw);
     if (known !== undefined) return known;
+    let value: string;
+    try {
+      value = decodeURIComponent(raw);
+    } catch {
+      return undefined;
+    }
+    // express-session's format: `s:` + cookie-signature's signed value.
+    if (!value.startsWith('s:')) return undefined;
     for (const secret of options.secrets) {
       const sid = unsign(value.slice(2), secret);
       if (sid === false) continue;
       if (verified.size >= VERIFIED_COOKIES) verified.clear();
-      verified.set(value, sid);
+      verified.set(raw, sid);
       return sid;
     }
     return undefined;
@@ -136,15 +145,7 @@ export function apiProxyRoute(options: ApiProxyRouteOptions): ApiProxyHandler {
   async function loadSession(req: IncomingMessage): Promise<{ sid: string; data: SessionData } | undefined> {
     const raw = readCookie(req.headers.cookie, options.cookieName);
     if (raw === undefined) return undefined;
-    let value: string;
-    try {
-      value = decodeURIComponent(raw);
-    } catch {
-      return undefined;
-    }
-    // express-session's format: `s:` + cookie-signature's signed value.
-    if (!value.startsWith('s:')) return undefined;
-    const sid = verifiedSid(value);
+    const sid = verifiedSid(raw);
     if (sid === undefined) return undefined;
     const data = await sessions.get(sid);
     if (!data) return undefined;

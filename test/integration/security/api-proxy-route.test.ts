@@ -35,8 +35,14 @@ describe('the lean API proxy route keeps every defence of the middleware stack',
     const before = t.sim.simulator.stats().apiRequests;
     await request(t.app).get(APPOINTMENTS).set('Cookie', forged).expect(401);
     expect(t.sim.simulator.stats().apiRequests).toBe(before);
-    // The genuine cookie still works (a forged value is never remembered as verified).
+    // The genuine cookie still works (a forged value is never remembered as verified)...
     await request(t.app).get(APPOINTMENTS).set('Cookie', cookie).expect(200);
+    // ...and once the genuine one is remembered, the forged one still fails, as does a value that does not
+    // even decode (a client's mistake: 401, never a 500).
+    await request(t.app).get(APPOINTMENTS).set('Cookie', forged).expect(401);
+    const name = cookie.slice(0, cookie.indexOf('='));
+    await request(t.app).get(APPOINTMENTS).set('Cookie', `${name}=s%3A%E0%A4%A`).expect(401);
+    expect(t.sim.simulator.stats().apiRequests).toBe(before + 1);
   });
 
   it('ends a session past its absolute lifetime on a proxied call, and the session stays gone', async () => {
