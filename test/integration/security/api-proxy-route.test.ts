@@ -1,10 +1,12 @@
 import request from 'supertest';
+import { createHttpServer } from '../../../src/web/server';
 import { buildTestApp, type TestApp } from '../../support/test-app';
 import { eventually } from '../../support/listen';
 
 /**
- * /api/fortellis/* is answered by a lean route before Express' middleware stack (src/web/api-proxy-route.ts).
- * Every defence of the stack must hold there too: these are the ones no other proxy test reaches.
+ * /api/fortellis/* is answered by a lean route without Express' middleware stack (src/web/api-proxy-route.ts):
+ * the production server calls it on Node's own objects, the Express app mounts it first. Every defence of the
+ * stack must hold there too: these are the ones no other proxy test reaches.
  */
 
 const APPOINTMENTS = '/api/fortellis/service/v3/appointments/';
@@ -116,5 +118,26 @@ describe('the lean API proxy route keeps every defence of the middleware stack',
       'cross-origin-resource-policy': 'same-origin',
     });
     expect(response.headers['content-security-policy']).toMatch(/sandbox/);
+  });
+
+  it('holds the same defences on the production server, where the route runs without Express at all', async () => {
+    const { cookie, csrfToken } = await t.signIn();
+    const server = createHttpServer(t.app);
+    try {
+      const before = t.sim.simulator.stats().apiRequests;
+      const host = 'localhost';
+      await request(server).get(APPOINTMENTS).set('Host', 'attacker.example').set('Cookie', cookie).expect(421);
+      await request(server).get(APPOINTMENTS).set('Host', host).expect(401);
+      await request(server).get(APPOINTMENTS).set('Host', host).set('Cookie', cookie.replace(/\.[^.;]+$/, '.AAAA')).expect(401);
+      await request(server).post(APPOINTMENTS).set('Host', host).set('Cookie', cookie).send({}).expect(403);
+      await request(server).post(APPOINTMENTS).set('Host', host).set('Cookie', cookie).set('X-CSRF-Token', csrfToken).set('Sec-Fetch-Site', 'cross-site').send({}).expect(403);
+      expect(t.sim.simulator.stats().apiRequests).toBe(before);
+      const ok = await request(server).get(APPOINTMENTS).set('Host', host).set('Cookie', cookie).expect(200);
+      expect(ok.headers['request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(ok.headers['content-security-policy']).toContain('sandbox');
+      expect(t.sim.simulator.stats().apiRequests).toBe(before + 1);
+    } finally {
+      server.close();
+    }
   });
 });
