@@ -84,3 +84,22 @@ export async function startProcess(script: string, env: Record<string, string>, 
   }
   return { child, output: () => output, exited, kill: (signal = 'SIGTERM') => child.kill(signal) };
 }
+
+/** What a script run to its end printed, and how it exited. */
+export interface ScriptRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node -e <script>` in the project's directory with only PATH set, to its end. */
+export function runScript(script: string): Promise<ScriptRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-e', script], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { buildDist, ROOT } from '../../support/processes';
+import { buildDist, ROOT, runScript, type ScriptRun } from '../../support/processes';
 
 /**
  * A real process with the policy installed, then an error nobody handles: the script stands in for the
  * server (it keeps running on a timer, as a listening server would) without a test hook in the server.
  */
-function runWithPolicy(fault: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runWithPolicy(fault: string): Promise<ScriptRun> {
   const dist = (file: string) => JSON.stringify(path.join(ROOT, 'dist/lib', file));
   const script = `
     const { createLogger } = require(${dist('logger.js')});
@@ -15,14 +14,7 @@ function runWithPolicy(fault: string): Promise<{ code: number | null; stdout: st
     setInterval(() => undefined, 60000);
     ${fault}
   `;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', script], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runScript(script);
 }
 
 describe('the process policy for errors nobody handled', () => {

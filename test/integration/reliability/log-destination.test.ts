@@ -1,22 +1,14 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { buildDist, ROOT } from '../../support/processes';
+import { buildDist, ROOT, runScript } from '../../support/processes';
 
-/** A real process logging to its stdout (a pipe) through createLogger's default destination. */
-function run(body: string): Promise<{ code: number | null; lines: string[]; stderr: string }> {
-  const script = `
+/** A real process logging to its stdout (a pipe) through createLogger's default destination; its lines. */
+async function run(body: string): Promise<{ code: number | null; lines: string[]; stderr: string }> {
+  const { code, stdout, stderr } = await runScript(`
     const { createLogger } = require(${JSON.stringify(path.join(ROOT, 'dist/lib/logger.js'))});
     const logger = createLogger({ level: 'info' });
     ${body}
-  `;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', script], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('close', (code) => resolve({ code, lines: stdout.split('\n').filter(Boolean), stderr }));
-  });
+  `);
+  return { code, lines: stdout.split('\n').filter(Boolean), stderr };
 }
 
 describe("the app's log destination (lines handed to SonicBoom once per turn of the event loop)", () => {
