@@ -10,9 +10,10 @@ import { apiProxyHandlerOf, isProxyUrl } from './api-proxy-route';
  * (`Object.setPrototypeOf(req, app.request)` in `app.handle`), and Node's own code, which the proxy's call
  * mostly runs (parsing, headers, streams), then works on objects of another shape. A proxied call that never
  * enters Express keeps Node's objects as they were built. Measured with interleaved A/B runs of the bench's
- * bff (README, "Performance"): 20 µs less CPU per proxied call on Node 20 than through Express on the same
- * plain objects, and 6 µs less than the same dispatch on objects built with Express' prototypes from birth,
- * which the server did before (cheaper for Express routes on Node 20, see the README).
+ * bff on Node 20 (README, "Performance"): 143 against 164 µs of CPU per proxied call through Express on
+ * objects built with Express' prototypes from birth, which the server did before; the same early dispatch on
+ * such objects gained nothing. Express routes pay for it on Node 20, where Express' re-prototyping of plain
+ * objects is slow (README); from Node 22 on the server was plain already.
  *
  * It also bounds how long a client may take to send its request (`timeouts`).
  */
