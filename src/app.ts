@@ -89,6 +89,8 @@ export function createApp(deps: AppDependencies): Express {
   const faults = new FaultLog({ logger, clock, metrics: deps.metrics });
   const inFlight = new InFlightCap(config.maxRequestsInFlight);
   const activity = new RecentActivity();
+  // TRUST_PROXY as Express compiled it: the Host check of the stack and of the API's route read it alike.
+  const trustProxy = app.get('trust proxy fn') as TrustProxy;
   // The API proxy first, before the middleware stack below, and called by the HTTP server before Express
   // altogether (README, "Performance"); every defence of the stack that applies to it runs in the route
   // itself (src/web/api-proxy-route.ts).
@@ -112,7 +114,7 @@ export function createApp(deps: AppDependencies): Express {
       timeouts,
       clock,
       allowedHosts: config.allowedHosts,
-      trustProxy: app.get('trust proxy fn') as TrustProxy,
+      trustProxy,
       publicUrl: config.publicUrl,
       inFlight,
       https: config.session.cookieSecure,
@@ -140,7 +142,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(noStore);
   // After the probes on purpose: load balancers and kubelets probe by IP address, and the probes read no
   // session. Everything below (sign-in, pages, API) answers only to the app's own names (DNS rebinding).
-  app.use(requireKnownHost(config.allowedHosts));
+  app.use(requireKnownHost(config.allowedHosts, trustProxy));
   app.use(refuseCrossSite(config.publicUrl));
   app.use(
     sessionMiddleware({

@@ -19,14 +19,17 @@ const misdirected = () =>
     detail: 'This server does not answer for the host name in this request. Open the app at its own address.',
   });
 
-/** Middleware: 421 Misdirected Request (RFC 9110 §15.5.20) for a Host the app does not answer for. */
-export function requireKnownHost(allowed: string[]): RequestHandler {
+/**
+ * Middleware: 421 Misdirected Request (RFC 9110 §15.5.20) for a Host the app does not answer for. The host
+ * name is read by requestHostname, as the API's route reads it, so both apply one rule.
+ */
+export function requireKnownHost(allowed: string[], trust: TrustProxy): RequestHandler {
   const names = new Set(allowed);
-  return (req, _res, next) => next(hostRefusal(names, req.hostname));
+  return (req, _res, next) => next(hostRefusal(names, requestHostname(req, trust)));
 }
 
 /**
- * The 421 for a request whose host name (Express' `req.hostname`: without the port, IPv6 brackets kept,
+ * The 421 for a request whose host name (requestHostname: without the port, IPv6 brackets kept,
  * X-Forwarded-Host behind a trusted proxy) is not one of `names`; an absent or empty Host is refused too.
  */
 export function hostRefusal(names: ReadonlySet<string>, hostname: string | undefined): AppError | undefined {
@@ -38,9 +41,9 @@ export function hostRefusal(names: ReadonlySet<string>, hostname: string | undef
 export type TrustProxy = (address: string | undefined, hop: number) => boolean;
 
 /**
- * Express' `req.hostname` for a request that is no Express object (the API's route, src/web/api-proxy-route.ts):
- * X-Forwarded-Host (its first value) when the socket's peer is a trusted proxy, else Host; without the port,
- * IPv6 brackets kept. test/unit/host-check.test.ts holds it to Express' getter.
+ * Express' `req.hostname`, for requests that are Express objects or not (the API's route runs on Node's own,
+ * src/web/api-proxy-route.ts): X-Forwarded-Host (its first value) when the socket's peer is a trusted proxy,
+ * else Host; without the port, IPv6 brackets kept. test/unit/host-check.test.ts holds it to Express' getter.
  */
 export function requestHostname(req: IncomingMessage, trust: TrustProxy): string | undefined {
   // Node joins a repeated X-Forwarded-Host into one string (it is no header Node keeps as a list).
