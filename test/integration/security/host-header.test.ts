@@ -59,6 +59,36 @@ describe('the Host header (DNS rebinding)', () => {
   });
 });
 
+describe('the Host check behind a reverse proxy (TRUST_PROXY)', () => {
+  /** A page and a proxied call (signed out: 401 once past the Host check) with these headers. */
+  async function statuses(t: TestApp, headers: Record<string, string>): Promise<[number, number]> {
+    const page = await request(t.app).get('/login').set(headers);
+    const api = await request(t.app).get('/api/fortellis/service/v3/appointments/').set(headers);
+    return [page.status, api.status];
+  }
+  const env = { ...outsideSimulatorMode, PUBLIC_URL: 'https://bff.example.com' };
+
+  it('reads the name from X-Forwarded-Host when the proxy is trusted, for pages and the API alike', async () => {
+    const t = await buildTestApp({ env: { ...env, TRUST_PROXY: 'loopback' } });
+    try {
+      expect(await statuses(t, { Host: '10.0.0.7:3000', 'X-Forwarded-Host': 'bff.example.com' })).toEqual([200, 401]);
+      expect(await statuses(t, { Host: 'bff.example.com', 'X-Forwarded-Host': 'attacker.example' })).toEqual([421, 421]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('ignores X-Forwarded-Host from a peer it does not trust, for pages and the API alike', async () => {
+    const t = await buildTestApp({ env: { ...env, TRUST_PROXY: 'false' } });
+    try {
+      expect(await statuses(t, { Host: 'attacker.example', 'X-Forwarded-Host': 'bff.example.com' })).toEqual([421, 421]);
+      expect(await statuses(t, { Host: 'bff.example.com', 'X-Forwarded-Host': 'attacker.example' })).toEqual([200, 401]);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('allowed host names by mode', () => {
   it('adds loopback names in simulator mode, so the quick start on localhost works', () => {
     expect(loadConfig({ PUBLIC_URL: 'http://localhost:3000' }).allowedHosts).toEqual(expect.arrayContaining(['localhost', '127.0.0.1', '[::1]']));
