@@ -8,7 +8,7 @@ import { AppError } from '../core/errors';
  * as a same-origin page (the browser sends `Host: attacker.example`). Only the name is compared, not the port:
  * rebinding changes the name, and a proxy may or may not keep the port.
  *
- * Behind a trusted proxy (TRUST_PROXY) Express reads the name from X-Forwarded-Host, which that proxy sets.
+ * Behind a trusted proxy (TRUST_PROXY) the name is read from X-Forwarded-Host, which that proxy sets, as Express does.
  */
 
 const misdirected = () =>
