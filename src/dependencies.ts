@@ -136,7 +136,8 @@ export async function buildDependencies(config: AppConfig, options: BuildOptions
     throttle: createSignInThrottle(config.signInLimits, limiterFactory, SECOND_FACTOR_PREFIXES),
     clock,
   });
-  const accessLogStore = new AccessLogStore(database.db);
+  // On SQLite in a file the batches are written by a worker thread (src/db/sqlite-write-thread.ts).
+  const accessLogStore = new AccessLogStore(database.db, database.writeThread);
   const accessLogWriter = new AccessLogWriter({ sink: accessLogStore, clock, scheduler: options.scheduler ?? systemScheduler, logger, registry: metrics.registry, ...config.accessLog });
   accessLogWriter.start();
 

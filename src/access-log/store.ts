@@ -2,6 +2,7 @@ import { CompiledQuery, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { timeOrderedId } from '../lib/time-ordered-id';
 import type { AccessLogTable, Database } from '../db/schema';
 import type { AccessEntry, StoredAccessEntry } from './entry';
+import type { BatchWriter, WriteStatement } from '../db/sqlite-write-thread';
 
 /** What the admin page filters on; all optional, combined with AND. */
 export interface AccessLogFilter {
@@ -39,36 +40,45 @@ export class AccessLogStore {
    */
   private readonly insertSql = new Map<number, string>();
 
-  constructor(private readonly db: Kysely<Database>) {}
+  /**
+   * `writer`, when given, runs the inserts instead of `db` (SQLite: a worker thread with its own connection,
+   * src/db/sqlite-write-thread.ts); reads and pruning always go through `db`.
+   */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly writer?: BatchWriter,
+  ) {}
 
   /** Writes a batch: all of it or (an error) none of it. */
   async insert(entries: readonly AccessEntry[]): Promise<void> {
-    const chunks: AccessLogTable[][] = [];
+    const statements: WriteStatement[] = [];
     for (let i = 0; i < entries.length; ) {
       const size = largestPowerOfTwo(Math.min(entries.length - i, INSERT_CHUNK));
-      chunks.push(entries.slice(i, i + size).map(toRow));
+      statements.push(this.insertStatement(entries.slice(i, i + size).map(toRow)));
       i += size;
     }
-    if (chunks.length === 1) return this.insertRows(this.db, chunks[0]!);
+    if (this.writer) return this.writer.write(statements);
+    if (statements.length === 1) return this.run(this.db, statements[0]!);
     await this.db.transaction().execute(async (trx) => {
-      for (const rows of chunks) await this.insertRows(trx, rows);
+      for (const statement of statements) await this.run(trx, statement);
     });
   }
 
-  private async insertRows(db: Kysely<Database>, rows: AccessLogTable[]): Promise<void> {
-    const parameters = rows.flatMap((row) => COLUMNS.map((column) => row[column]));
+  private insertStatement(rows: AccessLogTable[]): WriteStatement {
+    const parameters = rowParameters(rows);
     let sqlText = this.insertSql.get(rows.length);
     if (sqlText === undefined) {
-      const compiled = db.insertInto('access_log').values(rows).compile();
-      // Reused only if Kysely bound the parameters as they are bound below: row by row, in COLUMNS order.
-      if (!sameValues(compiled.parameters, parameters)) {
-        await db.executeQuery(compiled);
-        return;
-      }
+      const compiled = this.db.insertInto('access_log').values(rows).compile();
+      // Reused only if Kysely bound the parameters as they are bound here: row by row, in COLUMNS order.
+      if (!sameValues(compiled.parameters, parameters)) return { sql: compiled.sql, parameters: [...compiled.parameters] };
       sqlText = compiled.sql;
       this.insertSql.set(rows.length, sqlText);
     }
-    await db.executeQuery(CompiledQuery.raw(sqlText, parameters));
+    return { sql: sqlText, parameters };
+  }
+
+  private async run(db: Kysely<Database>, statement: WriteStatement): Promise<void> {
+    await db.executeQuery(CompiledQuery.raw(statement.sql, statement.parameters));
   }
 
   /** Newest first, `limit` rows after `cursor` (keyset paging: stable while new rows arrive). */
@@ -129,6 +139,14 @@ function toRow(e: AccessEntry): AccessLogTable {
     request_id: e.requestId,
     duration_ms: e.durationMs,
   };
+}
+
+/** The rows' values in one array, row by row in COLUMNS order (a loop: this runs for every logged call). */
+function rowParameters(rows: readonly AccessLogTable[]): unknown[] {
+  const parameters = new Array<unknown>(rows.length * COLUMNS.length);
+  let i = 0;
+  for (const row of rows) for (const column of COLUMNS) parameters[i++] = row[column];
+  return parameters;
 }
 
 function largestPowerOfTwo(atMost: number): number {

@@ -6,6 +6,7 @@ import { migrationProvider } from './migrations';
 import { withOutageHandling } from './outage-aware-dialect';
 import { isPostgresOutage, isSqliteBusy, isSqliteOutage } from './outages';
 import { resilientPool } from './postgres-pool';
+import { SqliteWriteThread } from './sqlite-write-thread';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -24,6 +25,11 @@ export interface OpenDatabase {
    * it stands still.
    */
   changeCounter?: () => string;
+  /**
+   * SQLite in a file only: a worker thread with its own connection, for bulk writes off the event loop (the
+   * access log's batches). Closed by close(), after the batches in flight.
+   */
+  writeThread?: SqliteWriteThread;
   close(): Promise<void>;
 }
 
@@ -53,7 +59,7 @@ export function sqliteFilename(url: string): string {
   return rest === ':memory:' || rest === '' ? ':memory:' : rest;
 }
 
-function sqliteDialect(url: string): { dialect: Dialect; changeCounter: () => string } {
+function sqliteDialect(url: string): { dialect: Dialect; changeCounter: () => string; filename: string } {
   // Loaded here so that a PostgreSQL deployment never needs the native SQLite module.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const BetterSqlite3 = require('better-sqlite3') as typeof import('better-sqlite3');
@@ -76,6 +82,7 @@ function sqliteDialect(url: string): { dialect: Dialect; changeCounter: () => st
   return {
     dialect,
     changeCounter: () => `${ownChanges.get() as number}:${dataVersion.get() as number}`,
+    filename,
   };
 }
 
@@ -125,7 +132,19 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
   const sqlite = kind === 'sqlite' ? sqliteDialect(url) : undefined;
   const db = new Kysely<Database>({ dialect: sqlite ? sqlite.dialect : postgresDialect(url, options) });
   await migrateToLatest(db, kind);
-  return { db, kind, checkWritable: () => checkWritable(db), ...(sqlite ? { changeCounter: sqlite.changeCounter } : {}), close: () => db.destroy() };
+  // An in-memory database is this connection's alone: no other connection, no thread, can share it.
+  const writeThread = sqlite && sqlite.filename !== ':memory:' ? new SqliteWriteThread({ filename: sqlite.filename }) : undefined;
+  return {
+    db,
+    kind,
+    checkWritable: () => checkWritable(db),
+    ...(sqlite ? { changeCounter: sqlite.changeCounter } : {}),
+    ...(writeThread ? { writeThread } : {}),
+    async close() {
+      await writeThread?.close();
+      await db.destroy();
+    },
+  };
 }
 
 /**

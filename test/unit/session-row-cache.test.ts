@@ -43,6 +43,11 @@ describe('the SQLite session backend serving rows from memory', () => {
     expect(await backend.get('sid')).toMatchObject({ subscriptionId: 'second' });
   });
 
+  it("sees at once a change committed by this process's write thread (another connection, in the same process)", async () => {
+    await database.writeThread!.write([{ sql: 'delete from sessions where sid = ?', parameters: ['sid'] }]);
+    expect(await backend.get('sid')).toBeNull();
+  });
+
   it('sees a change this process made without the backend (a statement on the same connection)', async () => {
     await database.db.deleteFrom('sessions').where('sid', '=', 'sid').execute();
     expect(await backend.get('sid')).toBeNull();

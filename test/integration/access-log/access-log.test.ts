@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { buildTestApp, type SignedIn, type TestApp } from '../../support/test-app';
 import type { AccessEntry } from '../../../src/access-log/entry';
@@ -179,6 +182,18 @@ describe('the access log store', () => {
       await expectBatchesWrittenWholeOrNotAtAll(new AccessLogStore(database.db));
     } finally {
       await database.close();
+    }
+  });
+
+  it('writes batches of any size whole, or not at all (SQLite in a file, through the write thread)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fbff-access-log-store-'));
+    const database = await openDatabase(`sqlite:${path.join(dir, 'app.db')}`);
+    try {
+      expect(database.writeThread).toBeDefined();
+      await expectBatchesWrittenWholeOrNotAtAll(new AccessLogStore(database.db, database.writeThread));
+    } finally {
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
