@@ -68,7 +68,7 @@ export const envSchema = z.object({
   MFA_ENCRYPTION_KEY: z.string().optional(),
   ACCESS_LOG_RETENTION_DAYS: positiveInt('days').default(365),
   ACCESS_LOG_FLUSH_INTERVAL_MS: positiveInt('milliseconds').default(1000),
-  ACCESS_LOG_BATCH_SIZE: positiveInt('entries').default(200),
+  ACCESS_LOG_BATCH_SIZE: positiveInt('entries').default(1024),
   ACCESS_LOG_BUFFER_LIMIT: positiveInt('entries').default(20000),
   METRICS_BEARER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TRUST_PROXY: z.string().default('false'),
