@@ -43,13 +43,15 @@ describe('the SQLite write thread', () => {
   });
 
   it('waits for a write lock another connection holds, and writes once it is let go', async () => {
+    await thread.write([insert('a')]); // the thread is up, so the next batch reaches SQLite at once
     other.exec('begin immediate');
-    const written = thread.write([insert('a')]);
-    // The event loop is not held meanwhile: this turn and later ones run while the thread waits.
-    await new Promise((resolve) => setImmediate(resolve));
+    const written = thread.write([insert('b')]);
+    // Held a while, so that the batch meets the lock (a thread that gave up at once would reject it); the
+    // event loop runs meanwhile, the wait blocks only the thread. Nothing here is timed.
+    await new Promise((resolve) => setTimeout(resolve, 50));
     other.exec('commit');
     await written;
-    expect(values()).toEqual(['a']);
+    expect(values()).toEqual(['a', 'b']);
   });
 
   it('gives up on a lock held past its busy timeout with SQLITE_BUSY, and writes nothing', async () => {
