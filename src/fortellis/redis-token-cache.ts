@@ -78,7 +78,7 @@ export class RedisTokenCache implements TokenCache {
 
     while (Date.now() < deadline) {
       if ((await this.client.set(lockKey, owner, { NX: true, PX: this.lockLeaseMs })) === 'OK') {
-        return this.fetchHoldingLock(lockKey, owner, fetch);
+        return this.fetchHoldingLock(key, lockKey, owner, fetch, isFresh);
       }
       // Another instance is renewing: wait for its token, or for its lock to go (its fetch failed).
       while (Date.now() < deadline) {
@@ -91,12 +91,23 @@ export class RedisTokenCache implements TokenCache {
     return fetch();
   }
 
-  private async fetchHoldingLock(lockKey: string, owner: string, fetch: () => Promise<AccessToken>): Promise<AccessToken> {
+  private async fetchHoldingLock(
+    key: string,
+    lockKey: string,
+    owner: string,
+    fetch: () => Promise<AccessToken>,
+    isFresh: (token: AccessToken) => boolean,
+  ): Promise<AccessToken> {
     const lease = setInterval(() => {
       this.client.eval(EXTEND_IF_OWNER, { keys: [lockKey], arguments: [owner, String(this.lockLeaseMs)] }).catch(() => undefined);
     }, Math.floor(this.lockLeaseMs / 3));
     lease.unref();
     try {
+      // Read again with the lock held: the instance that held it before may have stored its token and let go
+      // between this one's last read and its taking the lock (a waiter reads the token, then checks the lock).
+      // Without this, that waiter fetched a second token for the fleet.
+      const stored = await this.get(key);
+      if (stored && isFresh(stored)) return stored;
       return await fetch();
     } finally {
       clearInterval(lease);

@@ -58,6 +58,48 @@ describeWithRedis('Redis backends', () => {
       }
     });
 
+    it('takes the token the lock holder stored when the holder finished between a waiting instance\'s two checks', async () => {
+      const clock = new FakeClock();
+      const redis = await redisForTest();
+      const token: AccessToken = { value: 'from-the-holder', obtainedAt: clock.now(), expiresAt: clock.now() + 3600_000, scope: 'anonymous' };
+      const lockKey = `${redis.prefix}fleet:renewal-lock`;
+      try {
+        await redis.client.set(lockKey, 'another-instance', { PX: 60_000 }); // another instance is renewing
+        const holder = new RedisTokenCache({ client: redis.client, clock, prefix: redis.prefix });
+        // The waiter reads the token (none yet), then checks the lock: right then the holder stores its token
+        // and lets go of the lock, so the waiter finds the lock free and takes it.
+        let holderFinished = false;
+        const client = new Proxy(redis.client, {
+          get(target, name) {
+            if (name === 'exists') {
+              return async (...keys: Parameters<typeof target.exists>) => {
+                if (!holderFinished) {
+                  holderFinished = true;
+                  await holder.set('fleet', token);
+                  await target.del(lockKey);
+                }
+                return target.exists(...keys);
+              };
+            }
+            const value: unknown = Reflect.get(target, name, target);
+            return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+          },
+        });
+        const waiter = new RedisTokenCache({ client, clock, prefix: redis.prefix, pollMs: 1 });
+        let fetches = 0;
+        const got = await waiter.renewExclusively(
+          'fleet',
+          async () => ({ ...token, value: `fetched-${++fetches}` }),
+          (t) => clock.now() < t.expiresAt,
+        );
+        expect(holderFinished).toBe(true);
+        expect(got.value).toBe('from-the-holder');
+        expect(fetches).toBe(0);
+      } finally {
+        await redis.cleanup();
+      }
+    });
+
     it('falls back to a local fetch when Redis fails mid-way', async () => {
       const clock = new FakeClock();
       const redis = await redisForTest();
