@@ -10,6 +10,9 @@ import { systemClock } from '../../../src/lib/clock';
 import { startServer } from '../../../src/run';
 import { LogCapture } from '../../support/log-capture';
 import { extractFormCsrf } from '../../support/test-app';
+import { fetchPage, signInOver } from '../../support/fetch-client';
+import { freePort } from '../../support/own-redis';
+import { buildDist, startProcess } from '../../support/processes';
 
 describe('the access log at shutdown', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fbff-access-log-'));
@@ -31,4 +34,28 @@ describe('the access log at shutdown', () => {
     db.close();
     expect(rows).toEqual(Array.from({ length: 3 }, () => ({ username: 'demo', path: '/service/v3/appointments/', status: 200 })));
   });
+
+  it('writes them through the write thread of the built server too (dist/, as `npm start` runs it)', async () => {
+    // The thread's code is a separate file that the build must ship: without it, every batch would be lost.
+    buildDist();
+    const file = path.join(dir, 'built.db');
+    const [port, simulatorPort] = [await freePort(), await freePort()];
+    const url = `http://127.0.0.1:${port}`;
+    const server = await startProcess(
+      'dist/server.js',
+      { NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), SIMULATOR_PORT: String(simulatorPort), DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'warn', ACCESS_LOG_FLUSH_INTERVAL_MS: '3600000' },
+      `${url}/readyz`,
+    );
+    try {
+      const cookie = await signInOver(url);
+      for (let i = 0; i < 2; i += 1) expect((await fetchPage(`${url}/api/fortellis/service/v3/appointments/`, { cookie })).status).toBe(200);
+    } finally {
+      server.kill('SIGTERM');
+    }
+    expect(await server.exited).toBe(0);
+    const db = new BetterSqlite3(file, { readonly: true });
+    const rows = db.prepare('select username, status from access_log').all();
+    db.close();
+    expect(rows).toEqual([{ username: 'demo', status: 200 }, { username: 'demo', status: 200 }]);
+  }, 60_000);
 });
