@@ -6,6 +6,7 @@ import { migrationProvider } from './migrations';
 import { withOutageHandling } from './outage-aware-dialect';
 import { isPostgresOutage, isSqliteBusy, isSqliteOutage } from './outages';
 import { resilientPool } from './postgres-pool';
+import { SqliteChangeCounter } from './sqlite-change-counter';
 import { SqliteWriteThread } from './sqlite-write-thread';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -19,10 +20,9 @@ export interface OpenDatabase {
    */
   checkWritable(): Promise<void>;
   /**
-   * SQLite only: a value that moves whenever the database may have changed: by another connection (another
-   * process, the CLI: `PRAGMA data_version`, which this connection's own commits do not move) or by this one
-   * (`total_changes()`). Two prepared statements, no I/O; the session backend serves rows from memory while
-   * it stands still.
+   * SQLite only: a value that moves whenever the database may have changed: by this connection (at once) or
+   * by another (another process, the CLI, the write thread: from the next turn of the event loop on). The
+   * session backend serves rows from memory while it stands still. See SqliteChangeCounter.
    */
   changeCounter?: () => string;
   /**
@@ -71,42 +71,72 @@ function sqliteDialect(url: string): { dialect: Dialect; changeCounter: () => st
   database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
-  // Two statements: measured, they cost half of one that selects both (the pragma as a table-valued function).
-  const ownChanges = database.prepare('select total_changes()').pluck();
-  const dataVersion = database.prepare('pragma data_version').pluck();
-  const dialect = withOutageHandling(new SqliteDialect({ database: withStatementCache(database) }), {
+  const changes = new SqliteChangeCounter(database);
+  const dialect = withOutageHandling(new SqliteDialect({ database: withStatementCache(database, () => changes.countWrite()) }), {
     isOutage: isSqliteOutage,
     isBusy: isSqliteBusy,
     beginSql: 'begin immediate',
   });
   return {
     dialect,
-    changeCounter: () => `${ownChanges.get() as number}:${dataVersion.get() as number}`,
+    changeCounter: () => changes.read(),
     filename,
   };
 }
 
 const STATEMENT_CACHE_SIZE = 256;
 
+type SqliteStatement = ReturnType<SqliteDatabase['prepare']>;
+
 /**
  * Kysely prepares every query afresh; SQLite's prepare is a good part of a session lookup's cost, and the
  * app runs the same few statements on every request. Prepared statements are kept and reused (SQLite
  * re-prepares them itself if the schema changes). Safe because the app never streams a query: a statement
  * is done with before the next one uses it.
+ *
+ * `onWrite`, when given, is called after every run of a statement that may write (better-sqlite3's
+ * `readonly` is false: INSERT, UPDATE, DELETE, DDL, with or without RETURNING), failed runs included.
  */
-export function withStatementCache(database: import('better-sqlite3').Database): SqliteDatabase {
-  const statements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+export function withStatementCache(database: import('better-sqlite3').Database, onWrite?: () => void): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement>();
   return {
     close: () => database.close(),
     prepare(query: string) {
       let statement = statements.get(query);
       if (!statement) {
-        statement = database.prepare(query);
+        const prepared = database.prepare(query);
+        statement = onWrite && !prepared.readonly ? countingWrites(prepared, onWrite) : prepared;
         if (statements.size < STATEMENT_CACHE_SIZE) statements.set(query, statement);
       }
       return statement;
     },
   };
+}
+
+/** `statement`, calling `onWrite` after each of its runs (Kysely runs a statement with one of these three). */
+function countingWrites(statement: import('better-sqlite3').Statement, onWrite: () => void): SqliteStatement {
+  const counted = <T>(run: () => T): T => {
+    try {
+      return run();
+    } finally {
+      onWrite();
+    }
+  };
+  return {
+    reader: statement.reader,
+    all: (parameters) => counted(() => statement.all(parameters)),
+    run: (parameters) => counted(() => statement.run(parameters)),
+    // Kysely streams only SELECTs (never wrapped); a write run this way is counted when asked for and when done.
+    iterate: (parameters) => counted(() => iterateCounted(statement.iterate(parameters), onWrite)),
+  };
+}
+
+function* iterateCounted<T>(rows: IterableIterator<T>, onWrite: () => void): IterableIterator<T> {
+  try {
+    yield* rows;
+  } finally {
+    onWrite();
+  }
 }
 
 function postgresDialect(url: string, options: DatabaseOptions): Dialect {

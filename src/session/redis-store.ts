@@ -125,6 +125,11 @@ export class RedisSessionBackend implements SessionBackend {
     return stored.g === undefined ? stored.s : { ...stored.s, generation: stored.g };
   }
 
+  /** Read from Redis every time, like get: nothing is kept in memory to share. */
+  peek(sid: string): Promise<Readonly<SessionData> | null> {
+    return this.get(sid);
+  }
+
   async set(sid: string, data: SessionData): Promise<void> {
     try {
       await this.write(sid, data, false);

@@ -13,6 +13,12 @@ import type { SessionData } from 'express-session';
 export interface SessionBackend {
   /** The session, with `generation` filled in for a signed-in one; null when there is none (or it expired). */
   get(sid: string): Promise<SessionData | null>;
+  /**
+   * The same session for reading only (the API's lean route): it may be one object shared by many calls,
+   * frozen, so it must not be changed. get() hands out a fresh one each time, for express-session, which
+   * changes what it gets.
+   */
+  peek(sid: string): Promise<Readonly<SessionData> | null>;
   /** Writes a session (a signed-in one only while its generation is current). */
   set(sid: string, data: SessionData): Promise<void>;
   /** Extends an unchanged session's idle timeout (throttled; never brings back a destroyed one). */

@@ -28,3 +28,12 @@ export function withoutGeneration(data: SessionData): Omit<SessionData, 'generat
   const { generation: _generation, ...rest } = data;
   return rest;
 }
+
+/** `value` and everything in it, frozen: a session shared by reads that must not change it (peek). */
+export function deepFreeze<T>(value: T): Readonly<T> {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}

@@ -142,12 +142,13 @@ export function apiProxyRoute(options: ApiProxyRouteOptions): ApiProxyHandler {
   }
 
   /** The session of the request's signed cookie, or undefined (no cookie, a bad signature, no record). */
-  async function loadSession(req: IncomingMessage): Promise<{ sid: string; data: SessionData } | undefined> {
+  async function loadSession(req: IncomingMessage): Promise<{ sid: string; data: Readonly<SessionData> } | undefined> {
     const raw = readCookie(req.headers.cookie, options.cookieName);
     if (raw === undefined) return undefined;
     const sid = verifiedSid(raw);
     if (sid === undefined) return undefined;
-    const data = await sessions.get(sid);
+    // Read only here: the route never changes the session.
+    const data = await sessions.peek(sid);
     if (!data) return undefined;
     // The absolute lifetime (enforceAbsoluteLifetime): an older session ends here.
     if (data.signedInAt !== undefined && clock.now() >= data.signedInAt + timeouts.absoluteTimeoutMs) {

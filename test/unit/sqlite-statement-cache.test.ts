@@ -25,4 +25,24 @@ describe('the SQLite statement cache', () => {
     expect(db.prepare('select * from t').all([])).toEqual([{ k: 'x', extra: null }]);
     db.close();
   });
+
+  it('counts every run of a statement that may write, failed ones too, and no read', () => {
+    let writes = 0;
+    const db = withStatementCache(new BetterSqlite3(':memory:'), () => (writes += 1));
+    db.prepare('create table t (k text primary key)').run([]);
+    expect(writes).toBe(1);
+    db.prepare('insert into t (k) values (?)').run(['a']);
+    expect(db.prepare('insert into t (k) values (?) returning k').all(['b'])).toEqual([{ k: 'b' }]);
+    expect(writes).toBe(3);
+    expect(() => db.prepare('insert into t (k) values (?)').run(['a'])).toThrow(/UNIQUE/);
+    expect(writes).toBe(4);
+    expect([...db.prepare('delete from t where k = ? returning k').iterate(['a'])]).toEqual([{ k: 'a' }]);
+    expect(writes).toBe(6); // asked for, and done
+    db.prepare('select * from t').all([]);
+    db.prepare('pragma data_version').all([]);
+    db.prepare('begin').run([]);
+    db.prepare('commit').run([]);
+    expect(writes).toBe(6);
+    db.close();
+  });
 });

@@ -116,6 +116,45 @@ export function describeSessionStoreContract(name: string, open: () => Promise<S
       expect(await get('b1')).toBeTruthy();
     });
 
+    describe('peek, the read-only read of the API route', () => {
+      it('gives the session get gives, its generation included', async () => {
+        await set('sid-peek', sessionFor('u1'));
+        await f.store.destroyUserSessions('u1'); // generation 1 from here on
+        await set('sid-peek', sessionFor('u1'));
+        const fresh = await get('sid-peek');
+        expect(fresh).toMatchObject({ userId: 'u1', subscriptionId: 'test', generation: 1 });
+        expect(await f.store.peek('sid-peek')).toEqual(fresh);
+        expect(await f.store.peek('sid-peek')).toEqual(fresh);
+      });
+
+      it('sees a change, a destroy and the idle timeout as get does', async () => {
+        await set('sid-peek-2', sessionFor('u1'));
+        await f.store.peek('sid-peek-2');
+        await set('sid-peek-2', { ...sessionFor('u1'), subscriptionId: 'other-dealer' } as SessionData);
+        expect(await f.store.peek('sid-peek-2')).toMatchObject({ subscriptionId: 'other-dealer' });
+        f.clock.advance(f.ttlMs);
+        expect(await f.store.peek('sid-peek-2')).toBeFalsy();
+        await set('sid-peek-3', sessionFor('u1'));
+        await f.store.peek('sid-peek-3');
+        await destroy('sid-peek-3');
+        expect(await f.store.peek('sid-peek-3')).toBeFalsy();
+      });
+
+      it('is not changed by what the caller of get does to its session', async () => {
+        await set('sid-peek-4', sessionFor('u1'));
+        await f.store.peek('sid-peek-4');
+        const mine = (await get('sid-peek-4'))!;
+        (mine as { subscriptionId?: string }).subscriptionId = 'changed by a request';
+        expect(await f.store.peek('sid-peek-4')).toMatchObject({ subscriptionId: 'test' });
+      });
+
+      it('finds an unreadable record no session, and deletes it', async () => {
+        await f.plantRecord('sid-peek-corrupt', '{"unrelated": true}');
+        await expect(f.store.peek('sid-peek-corrupt')).resolves.toBeFalsy();
+        expect(await f.hasRecord('sid-peek-corrupt')).toBe(false);
+      });
+    });
+
     describe('an unreadable record', () => {
       const corrupt = {
         'not JSON': '{"e": 1, "s": {',
