@@ -196,7 +196,7 @@ export function apiProxyRoute(options: ApiProxyRouteOptions): ApiProxyHandler {
     const requestId = randomUUID();
     const method = req.method!;
     res.setHeader('Request-Id', requestId);
-    options.metrics.inFlight.inc();
+    options.metrics.requestStarted();
     const finished: Finished = { userId: undefined, upstreamStatus: undefined, actor: NO_ACTOR };
     const path = withoutQuery(req.url!);
     // One listener does all the end-of-call work, the in-flight count included ('close' comes once, for

@@ -1,9 +1,10 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { RequestHandler } from 'express';
 import type { Clock } from '../lib/clock';
 import type { AccessToken } from '../fortellis/token-client';
 import type { TokenEvent } from '../fortellis/token-provider';
 import { tokensMatch } from './csrf';
+import { LabelledHistogram } from './labelled-histogram';
 
 /**
  * Prometheus metrics (prom-client), one registry per app so that tests never share counters. Label values
@@ -27,34 +28,47 @@ export class AppMetrics {
   readonly registry = new Registry();
   private readonly upstreamPrefixes = new Set<string>();
 
-  readonly httpRequests = new Counter({
+  /**
+   * The per-request figures are kept in LabelledHistograms (a proxied call records two): prom-client's
+   * Histogram costs several µs per observation. The request counter is the duration histogram's count per
+   * label set, handed to prom-client when it is read (a scrape, get()).
+   */
+  readonly httpDuration = new LabelledHistogram(
+    'http_request_duration_seconds',
+    'Time to answer HTTP requests, by route pattern, method and status.',
+    ['route', 'method', 'status'],
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    this.registry,
+  );
+
+  readonly httpRequests: Counter<'route' | 'method' | 'status'> = new Counter({
     name: 'http_requests_total',
     help: 'HTTP requests answered, by route pattern, method and status.',
     labelNames: ['route', 'method', 'status'] as const,
     registers: [this.registry],
+    collect: () => {
+      this.httpRequests.reset();
+      for (const { labels, count } of this.httpDuration.counts()) this.httpRequests.inc(labels, count);
+    },
   });
 
-  readonly httpDuration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Time to answer HTTP requests, by route pattern, method and status.',
-    labelNames: ['route', 'method', 'status'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
+  /** Requests being handled (requestStarted/requestEnded): a plain number, read by the gauge when scraped. */
+  private requestsInFlight = 0;
 
-  readonly inFlight = new Gauge({
+  readonly inFlight: Gauge = new Gauge({
     name: 'http_requests_in_flight',
     help: 'HTTP requests being handled right now.',
     registers: [this.registry],
+    collect: () => this.inFlight.set(this.requestsInFlight),
   });
 
-  readonly upstreamDuration = new Histogram({
-    name: 'fortellis_upstream_duration_seconds',
-    help: 'Time Fortellis took to answer proxied calls, by API path prefix and status (0: no answer).',
-    labelNames: ['path_prefix', 'status'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [this.registry],
-  });
+  readonly upstreamDuration = new LabelledHistogram(
+    'fortellis_upstream_duration_seconds',
+    'Time Fortellis took to answer proxied calls, by API path prefix and status (0: no answer).',
+    ['path_prefix', 'status'],
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    this.registry,
+  );
 
   /** Token cache hits not yet added to tokenEvents (see recordTokenEvent). */
   private pendingTokenHits = 0;
@@ -133,8 +147,18 @@ export class AppMetrics {
       if (this.upstreamPrefixes.size >= MAX_UPSTREAM_PREFIXES) prefix = 'other';
       else this.upstreamPrefixes.add(prefix);
     }
-    this.upstreamDuration.observe({ path_prefix: prefix, status: String(info.status) }, info.durationMs / 1000);
+    this.upstreamDuration.observe([prefix, String(info.status)], info.durationMs / 1000);
   };
+
+  requestStarted(): void {
+    this.requestsInFlight += 1;
+  }
+
+  /** A request has been answered (or abandoned): its duration, by route pattern, method and status. */
+  requestEnded(route: string, method: string, status: number, seconds: number): void {
+    this.requestsInFlight -= 1;
+    this.httpDuration.observe([route, method, String(status)], seconds);
+  }
 }
 
 /**

@@ -46,7 +46,7 @@ export function requestContext(options: RequestContextOptions): RequestHandler {
     if (startsWithAny(req.path, quiet)) return next();
 
     const started = performance.now();
-    metrics.inFlight.inc();
+    metrics.requestStarted();
     res.on('close', () => {
       finishRequest(options, res, {
         requestId,
@@ -72,7 +72,7 @@ export interface FinishedRequest {
   path: string;
   userId: string | undefined;
   upstreamStatus: number | undefined;
-  /** performance.now() when the request came in (inFlight was incremented then). */
+  /** performance.now() when the request came in (metrics.requestStarted was called then). */
   started: number;
 }
 
@@ -84,10 +84,7 @@ export function finishRequest(options: Pick<RequestContextOptions, 'logger' | 'm
   const { logger, metrics } = options;
   const status = res.statusCode;
   const seconds = (performance.now() - request.started) / 1000;
-  const labels = { route: request.route, method: request.method, status: String(status) };
-  metrics.inFlight.dec();
-  metrics.httpRequests.inc(labels);
-  metrics.httpDuration.observe(labels, seconds);
+  metrics.requestEnded(request.route, request.method, status, seconds);
   const line: RequestLine = {
     requestId: request.requestId,
     userId: request.userId,
