@@ -28,7 +28,7 @@ export interface SpawnOptions {
  * larger young generation, so that a request's short-lived objects die there instead of being promoted
  * (README, "Performance"). The bff phase runs with them; the baseline runs as its developer would, with none.
  */
-export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=64'];
+export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=128'];
 
 /** Starts `role` in its own Node process with `--expose-gc`, and waits until it listens. */
 export function spawnServer(role: Role, options: Record<string, string | undefined>, spawn: SpawnOptions = {}): Promise<ChildServer> {
