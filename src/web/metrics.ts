@@ -30,7 +30,7 @@ export class AppMetrics {
 
   /**
    * The per-request figures are kept in LabelledHistograms (a proxied call records two): prom-client's
-   * Histogram costs several µs per observation. The request counter is the duration histogram's count per
+   * Histogram costs about a µs per observation under load. The request counter is the duration histogram's count per
    * label set, handed to prom-client when it is read (a scrape, get()).
    */
   readonly httpDuration = new LabelledHistogram(

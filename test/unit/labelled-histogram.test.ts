@@ -47,6 +47,14 @@ describe('LabelledHistogram', () => {
     expect(await ours.metrics()).toBe(await theirs.metrics());
   });
 
+  it('does not count a value that is not a finite number, and does not throw', async () => {
+    const { histogram } = both();
+    for (const value of [NaN, Infinity, -Infinity]) expect(() => histogram.observe(['/a', 'GET', '200'], value)).not.toThrow();
+    expect(histogram.counts()).toEqual([]);
+    histogram.observe(['/a', 'GET', '200'], 0.2);
+    expect(histogram.counts()).toEqual([{ labels: { route: '/a', method: 'GET', status: '200' }, count: 1 }]);
+  });
+
   it('refuses a second metric of the same name in a registry, as prom-client does', () => {
     const registry = new Registry();
     new LabelledHistogram('dup_seconds', 'x', ['a'], BUCKETS, registry);
