@@ -30,8 +30,8 @@ export class AppMetrics {
 
   /**
    * The per-request figures are kept in LabelledHistograms (a proxied call records two): prom-client's
-   * Histogram costs about a µs per observation under load. The request counter is the duration histogram's count per
-   * label set, handed to prom-client when it is read (a scrape, get()).
+   * Histogram costs about a µs per observation under load. The request counter is the duration histogram's
+   * count per label set, handed to prom-client when it is read (a scrape, get()).
    */
   readonly httpDuration = new LabelledHistogram(
     'http_request_duration_seconds',
